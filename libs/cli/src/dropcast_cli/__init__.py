@@ -1,0 +1,1 @@
+"""The dropcast command: local stack, one-shot forecasts, submit, status, deploy."""

@@ -1,0 +1,41 @@
+"""Talk to the local stack as a user would: upload with the storage client, poll outputs."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from dropcast_cli.stack import StackInfo
+from dropcast_common import naming
+from dropcast_common.storage import anonymous_credentials
+
+
+def _client(info: StackInfo):  # type: ignore[no-untyped-def]
+    from google.cloud import storage
+
+    os.environ["STORAGE_EMULATOR_HOST"] = info.storage_emulator_host
+    return storage.Client(project=info.project, credentials=anonymous_credentials())
+
+
+def upload(info: StackInfo, source: Path, name: str, metadata: dict[str, str] | None = None) -> str:
+    """Upload a local file to the input bucket (what ``gcloud storage cp`` does)."""
+    blob = _client(info).bucket(info.buckets["input"]).blob(name)
+    if metadata:
+        blob.metadata = metadata
+    blob.upload_from_filename(str(source))
+    return f"gs://{info.buckets['input']}/{name}"
+
+
+def wait_for_output(info: StackInfo, name: str, timeout: float) -> tuple[str, bytes]:
+    """Wait for ``<stem>.csv`` or ``<stem>.error.json`` in the output bucket."""
+    bucket = _client(info).bucket(info.buckets["output"])
+    stem = naming.output_stem(name)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for candidate in (f"{stem}.csv", f"{stem}.error.json"):
+            blob = bucket.get_blob(candidate)
+            if blob is not None:
+                return candidate, blob.download_as_bytes()
+        time.sleep(0.2)
+    raise TimeoutError(f"no output for {name} in gs://{info.buckets['output']} after {timeout}s")

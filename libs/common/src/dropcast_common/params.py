@@ -1,0 +1,157 @@
+"""Parameters that travel with an upload.
+
+One model, one set of names, four sources. Precedence (later wins):
+defaults < service settings < object metadata (``dropcast-<name>``) <
+manifest (``*.dropcast.json``). ``dropcast forecast --param name=value``
+uses the same names. An unknown name is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dropcast_common.errors import InputError
+
+METADATA_PREFIX = "dropcast-"
+
+Toggle = Literal["auto"] | bool
+
+
+class Params(BaseModel):
+    """Every parameter a user can set, with its default. Documented in the README table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # --- reading the file -------------------------------------------------
+    date_column: str | None = Field(None, description="Name of the date column (default: found).")
+    value_columns: tuple[str, ...] | None = Field(
+        None, description="Value column(s) to forecast, comma-separated (default: found)."
+    )
+    id_columns: tuple[str, ...] | None = Field(
+        None, description="Column(s) whose values name a series in long format, comma-separated."
+    )
+    layout: Literal["auto", "long", "wide"] = Field(
+        "auto", description="long: id,date,value rows; wide: one column per series."
+    )
+    dayfirst: bool | None = Field(
+        None, description="Read 03/04 as 3 April (true) or March 4 (false); default: from the data."
+    )
+    delimiter: str | None = Field(None, description="Field delimiter (default: sniffed).")
+    encoding: str | None = Field(None, description="Text encoding (default: sniffed).")
+    decimal: Literal[".", ","] | None = Field(
+        None, description="Decimal separator (default: sniffed)."
+    )
+    header: bool | None = Field(None, description="Whether row 1 is a header (default: sniffed).")
+    frequency: str | None = Field(
+        None, description="Series frequency as a pandas alias (D, B, W-SUN, MS, QS, YS, h, min)."
+    )
+    duplicates: Literal["mean", "sum", "last", "error"] = Field(
+        "mean", description="What to do with several values for one timestamp."
+    )
+    fill_missing: Literal["interpolate", "drop", "zero"] = Field(
+        "drop", description="What to do with missing values: Prophet handles gaps, so drop."
+    )
+    # --- the model --------------------------------------------------------
+    horizon: int = Field(28, ge=1, le=10_000, description="Periods to forecast.")
+    interval_width: float = Field(0.8, gt=0, lt=1, description="Width of the prediction interval.")
+    uncertainty_samples: int = Field(
+        1000, ge=0, le=10_000, description="Samples for the interval (0 turns intervals off)."
+    )
+    growth: Literal["linear", "flat", "logistic"] = Field("linear", description="Trend type.")
+    cap: float | None = Field(None, description="Carrying capacity (logistic growth).")
+    floor: float | None = Field(None, description="Saturating minimum (logistic growth).")
+    seasonality_mode: Literal["additive", "multiplicative"] = Field(
+        "additive", description="How seasonality combines with the trend."
+    )
+    yearly_seasonality: Toggle = Field("auto", description="auto, true or false.")
+    weekly_seasonality: Toggle = Field("auto", description="auto, true or false.")
+    daily_seasonality: Toggle = Field("auto", description="auto, true or false.")
+    changepoint_prior_scale: float = Field(0.05, gt=0, description="Trend flexibility.")
+    seasonality_prior_scale: float = Field(10.0, gt=0, description="Seasonality strength.")
+    holidays_country: str | None = Field(
+        None, description="ISO country code whose holidays are modelled (e.g. US, DE)."
+    )
+    non_negative: bool = Field(False, description="Clip predictions and intervals at zero.")
+    integer: bool = Field(False, description="Round predictions and intervals to integers.")
+    # --- output -----------------------------------------------------------
+    output_name: str | None = Field(
+        None, description="Output path without extension (default: the input's path)."
+    )
+    output_parquet: bool = Field(False, description="Also write <name>.parquet.")
+
+    @field_validator("value_columns", "id_columns", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("yearly_seasonality", "weekly_seasonality", "daily_seasonality", mode="before")
+    @classmethod
+    def _toggle(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        return value
+
+
+def resolve(*layers: Mapping[str, Any]) -> Params:
+    """Merge parameter layers (later wins) and validate them into :class:`Params`.
+
+    Raises InputError(``invalid_parameter`` / ``unknown_parameter``) with the
+    offending name, so the user can fix their metadata or manifest.
+    """
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({_canonical_name(k): v for k, v in layer.items() if v is not None})
+    unknown = sorted(set(merged) - set(Params.model_fields))
+    if unknown:
+        raise InputError(
+            "unknown_parameter",
+            f"unknown parameter(s): {', '.join(unknown)}",
+            "Use only the parameter names listed in the README's parameter table "
+            f"(for example {', '.join(list(Params.model_fields)[:4])}).",
+            {"unknown": unknown},
+        )
+    try:
+        return Params.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        raise InputError(
+            "invalid_parameter",
+            f"parameter {name!r} has an invalid value {merged.get(name)!r}: {err['msg']}",
+            f"Fix the value of {name!r}; the README's parameter table gives its type and range.",
+            {"parameter": name, "value": str(merged.get(name))},
+        ) from exc
+
+
+def from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """Pick the ``dropcast-*`` keys of object custom metadata, as parameter names."""
+    return {
+        key[len(METADATA_PREFIX) :]: value
+        for key, value in metadata.items()
+        if key.lower().startswith(METADATA_PREFIX)
+    }
+
+
+def from_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """Parse ``name=value`` pairs as given to ``--param``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(
+                "invalid_parameter",
+                f"parameter {pair!r} is not of the form name=value",
+                "Write parameters as name=value, e.g. --param horizon=14.",
+                {"parameter": pair},
+            )
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _canonical_name(name: str) -> str:
+    return name.strip().lower().replace("-", "_")

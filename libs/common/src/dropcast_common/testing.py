@@ -1,0 +1,157 @@
+"""Test doubles for the ports, shipped with the library so every package tests alike."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dropcast_common.errors import BlobNotFoundError, PreconditionFailedError
+from dropcast_common.storage import BlobInfo
+
+
+@dataclass
+class _Stored:
+    data: bytes
+    generation: int
+    content_type: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class InMemoryBlobStore:
+    """A BlobStore in a dict, with real generation preconditions."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], _Stored] = {}
+        self._generations = itertools.count(1_000_000)
+        self._lock = threading.Lock()
+        self.writes: list[tuple[str, str]] = []
+
+    def put_object(
+        self, bucket: str, name: str, data: bytes, metadata: dict[str, str] | None = None
+    ) -> int:
+        """Seed an object as a user upload would (unconditional)."""
+        with self._lock:
+            gen = next(self._generations)
+            self.objects[(bucket, name)] = _Stored(data, gen, "", dict(metadata or {}))
+            return gen
+
+    def read(self, bucket: str, name: str, generation: int | None = None) -> bytes:
+        stored = self.objects.get((bucket, name))
+        if stored is None or (generation is not None and stored.generation != generation):
+            raise BlobNotFoundError(bucket, name)
+        return stored.data
+
+    def download(self, bucket: str, name: str, dest: Path, generation: int | None = None) -> None:
+        dest.write_bytes(self.read(bucket, name, generation))
+
+    def stat(self, bucket: str, name: str) -> BlobInfo | None:
+        stored = self.objects.get((bucket, name))
+        if stored is None:
+            return None
+        return BlobInfo(
+            bucket, name, stored.generation, len(stored.data), stored.content_type, stored.metadata
+        )
+
+    def create(
+        self,
+        bucket: str,
+        name: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        metadata: dict[str, str] | None = None,
+    ) -> int:
+        return self._write(bucket, name, data, content_type, 0, metadata)
+
+    def replace(
+        self, bucket: str, name: str, data: bytes, content_type: str, if_generation_match: int
+    ) -> int:
+        return self._write(bucket, name, data, content_type, if_generation_match, None)
+
+    def _write(
+        self,
+        bucket: str,
+        name: str,
+        data: bytes,
+        content_type: str,
+        match: int,
+        metadata: dict[str, str] | None,
+    ) -> int:
+        with self._lock:
+            current = self.objects.get((bucket, name))
+            if (current.generation if current else 0) != match:
+                raise PreconditionFailedError(bucket, name)
+            gen = next(self._generations)
+            self.objects[(bucket, name)] = _Stored(data, gen, content_type, dict(metadata or {}))
+            self.writes.append((bucket, name))
+            return gen
+
+    def list(self, bucket: str, prefix: str) -> list[str]:
+        return sorted(n for (b, n) in self.objects if b == bucket and n.startswith(prefix))
+
+
+@dataclass
+class PublishedMessage:
+    """One message a RecordingPublisher received."""
+
+    topic: str
+    data: bytes
+    attributes: dict[str, str]
+
+
+class RecordingPublisher:
+    """A Publisher that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[PublishedMessage] = []
+        self._ids = itertools.count(1)
+
+    def publish(self, topic: str, data: bytes, attributes: dict[str, str] | None = None) -> str:
+        self.messages.append(PublishedMessage(topic, data, dict(attributes or {})))
+        return str(next(self._ids))
+
+    def on(self, topic: str) -> list[PublishedMessage]:
+        """Messages published to one topic."""
+        return [m for m in self.messages if m.topic == topic]
+
+
+def push_body(data: bytes, attributes: dict[str, str] | None = None, message_id: str = "1") -> dict:  # type: ignore[type-arg]
+    """A Pub/Sub push envelope as the push endpoint receives it (JSON-ready dict)."""
+    import base64
+
+    return {
+        "message": {
+            "data": base64.b64encode(data).decode(),
+            "attributes": attributes or {},
+            "messageId": message_id,
+            "publishTime": "2026-01-01T00:00:00Z",
+        },
+        "subscription": "projects/test/subscriptions/test-push",
+    }
+
+
+def storage_push_body(
+    bucket: str,
+    name: str,
+    generation: int,
+    event: str = "OBJECT_FINALIZE",
+    metadata: dict[str, str] | None = None,
+) -> dict:  # type: ignore[type-arg]
+    """A push envelope carrying a JSON_API_V1 storage notification."""
+    import json
+
+    resource = {
+        "bucket": bucket,
+        "name": name,
+        "generation": str(generation),
+        "metadata": metadata or {},
+    }
+    attributes = {
+        "eventType": event,
+        "payloadFormat": "JSON_API_V1",
+        "bucketId": bucket,
+        "objectId": name,
+        "objectGeneration": str(generation),
+    }
+    return push_body(json.dumps(resource).encode(), attributes)

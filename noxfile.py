@@ -1,0 +1,58 @@
+"""Developer and CI tasks for dropcast.
+
+Every session installs the workspace from the one lock file with uv, so a
+session on a fresh machine needs nothing but ``pip install uv nox``.
+Deploy sessions never run by default (see ``nox.options.sessions``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "test"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+def install_workspace(session: nox.Session, *groups: str) -> None:
+    """Sync the locked workspace (all members, the given groups) into the session's venv."""
+    args = ["uv", "sync", "--frozen", "--all-packages", "--no-default-groups"]
+    for group in groups:
+        args += ["--group", group]
+    session.run_install(
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        silent=True,
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check formatting (ruff format), lint rules (ruff check) and types (mypy strict)."""
+    install_workspace(session, "dev")
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+    session.run(
+        "mypy", "libs/common/src", "libs/cli/src", "services/ingest/src", "services/forecast/src"
+    )
+
+
+@nox.session(python=PYTHON)
+def test(session: nox.Session) -> None:
+    """Run unit, integration (real emulators) and end-to-end (local stack) tests."""
+    install_workspace(session, "dev")
+    session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Start the local stack, upload hyndsight.csv, wait for the forecast, print it, stop."""
+    install_workspace(session)
+    data = Path(os.environ.get("DROPCAST_DEMO_FILE", ROOT.parent / "shared/data/hyndsight.csv"))
+    session.run("dropcast", "demo", str(data), *session.posargs)

@@ -1,0 +1,1 @@
+"""dropcast forecast: work message in, Prophet forecast, chart and report out."""

@@ -1,0 +1,45 @@
+"""HTTP routes of the forecast service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from dropcast_common.envelope import PushEnvelope
+from dropcast_common.errors import MalformedEnvelopeError
+from dropcast_common.http import PUSH_RESPONSES
+from dropcast_common.logs import bind
+from dropcast_common.messages import WorkMessage
+from dropcast_forecast.bootstrap import ForecastDeps
+from dropcast_forecast.handlers import handle_work
+
+router = APIRouter()
+
+
+def get_deps(request: Request) -> ForecastDeps:
+    """The dependencies wired at startup (see main.create_app)."""
+    deps: ForecastDeps = request.app.state.deps
+    return deps
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness and startup probe."""
+    return {"status": "ok"}
+
+
+@router.post("/push/work", status_code=204, responses=PUSH_RESPONSES)
+async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_deps)]) -> Response:
+    """Pub/Sub push endpoint for work messages."""
+    envelope = PushEnvelope.parse(await request.body())
+    try:
+        message = WorkMessage.from_bytes(envelope.message.decoded())
+    except (ValidationError, ValueError) as exc:
+        raise MalformedEnvelopeError(f"not a dropcast work message: {exc}") from exc
+    bind(job_id=message.job_id, shard=message.shard.index)
+    # Fitting is CPU-bound and blocking; keep the event loop free for health checks.
+    await run_in_threadpool(handle_work, message, deps)
+    return Response(status_code=204)

@@ -1,0 +1,26 @@
+"""The forecast app factory (``uvicorn dropcast_forecast.main:app``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from dropcast_common.http import install_error_handlers
+from dropcast_common.logs import setup_logging
+from dropcast_forecast.api import router
+from dropcast_forecast.bootstrap import ForecastDeps, bootstrap
+
+
+def create_app(deps: ForecastDeps | None = None) -> FastAPI:
+    """Build the app; tests pass deps with fakes, production wires from settings."""
+    deps = deps or bootstrap()
+    setup_logging(deps.settings.log_format, deps.settings.log_level, deps.settings.project)
+    app = FastAPI(title="dropcast forecast", version=deps.settings.version)
+    app.state.deps = deps
+    install_error_handlers(app)
+    app.include_router(router)
+    return app
+
+
+def app() -> FastAPI:
+    """Factory entry point for ``uvicorn --factory dropcast_forecast.main:app``."""
+    return create_app()

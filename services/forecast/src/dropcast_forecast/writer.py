@@ -1,0 +1,24 @@
+"""Serialise forecasts in the formats users download."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SINGLE_SERIES_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_upper"]
+
+
+def to_csv(forecast: pd.DataFrame) -> bytes:
+    """CSV as the original's users parse it; ``series_id`` first when there are several."""
+    frame = forecast.copy()
+    frame["date"] = _format_dates(frame["date"])
+    if frame["series_id"].nunique() <= 1:
+        frame = frame[SINGLE_SERIES_COLUMNS]
+    return frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def _format_dates(dates: pd.Series) -> pd.Series:
+    """Dates without a time part print as YYYY-MM-DD, others as ISO datetimes."""
+    stamps = pd.to_datetime(dates)
+    if (stamps == stamps.dt.normalize()).all():
+        return stamps.dt.strftime("%Y-%m-%d")
+    return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S")

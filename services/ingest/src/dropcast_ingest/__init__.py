@@ -1,0 +1,1 @@
+"""dropcast ingest: storage notification in, canonical Parquet and work messages out."""

@@ -1,0 +1,34 @@
+"""Wire the ingest service's adapters from settings (production defaults)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dropcast_common.pubsub import Publisher, PubSubPublisher
+from dropcast_common.storage import BlobStore, GcsBlobStore
+from dropcast_ingest.config import IngestSettings, get_settings
+from dropcast_ingest.limits import Limits
+
+
+@dataclass
+class IngestDeps:
+    """Everything a handler needs; tests build it with fakes."""
+
+    settings: IngestSettings
+    store: BlobStore
+    publisher: Publisher
+    limits: Limits = field(default_factory=Limits)
+
+
+def bootstrap(
+    settings: IngestSettings | None = None,
+    store: BlobStore | None = None,
+    publisher: Publisher | None = None,
+) -> IngestDeps:
+    """Build the dependencies, defaulting to Cloud Storage and Pub/Sub."""
+    settings = settings or get_settings()
+    return IngestDeps(
+        settings=settings,
+        store=store or GcsBlobStore(project=settings.project),
+        publisher=publisher or PubSubPublisher(settings.project),
+    )

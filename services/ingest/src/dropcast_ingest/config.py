@@ -1,0 +1,27 @@
+"""Ingest settings: environment only, validated at startup, cached getter."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+
+from dropcast_common.settings import CommonSettings
+
+
+class IngestSettings(CommonSettings):
+    """Settings of the ingest service (``DROPCAST_*`` environment variables)."""
+
+    service_name: str = "ingest"
+    # Shards are sized so one forecast request finishes well inside the
+    # work subscription's ack deadline (see docs/architecture.md).
+    max_series_per_shard: int = 200
+    # Parameter defaults for this deployment, as a JSON object (the layer
+    # between built-in defaults and object metadata).
+    default_params: dict[str, str] = Field(default_factory=dict)
+
+
+@lru_cache
+def get_settings() -> IngestSettings:
+    """The process's settings, read once."""
+    return IngestSettings()
