@@ -31,9 +31,10 @@ def infer_frequency(ds: pd.Series) -> str:
     """The series' pandas frequency alias; daily when it can't be told."""
     values = pd.DatetimeIndex(ds.sort_values().unique())
     if len(values) >= 3:
-        freq = pd.infer_freq(values)
-        if freq:
-            return freq
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            offset = pd.infer_freq(values)
+        if offset is not None:
+            return str(offset.freqstr)
     return "D"
 
 
