@@ -1,0 +1,7 @@
+# The bucket is given at init (it is named after your project):
+#   terraform -chdir=terraform/envs/prod init -backend-config=bucket=<project>-dropcast-tfstate
+terraform {
+  backend "gcs" {
+    prefix = "dropcast/prod"
+  }
+}

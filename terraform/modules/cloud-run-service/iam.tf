@@ -1,0 +1,11 @@
+# Only the push identities may invoke the service: ingress is internal and
+# nobody else, users included, needs to call it.
+resource "google_cloud_run_v2_service_iam_member" "invoker" {
+  for_each = toset(var.invoker_members)
+
+  project  = var.project_id
+  location = google_cloud_run_v2_service.service.location
+  name     = google_cloud_run_v2_service.service.name
+  role     = "roles/run.invoker"
+  member   = each.value
+}

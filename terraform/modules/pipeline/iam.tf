@@ -1,0 +1,43 @@
+# Least privilege between the parts: each runtime identity gets a role on a
+# bucket or a topic, never on the project. See README.md for the reasoning.
+
+locals {
+  ingest   = "serviceAccount:${module.ingest.service_account_email}"
+  forecast = "serviceAccount:${module.forecast.service_account_email}"
+
+  bucket_grants = {
+    # ingest reads the upload it was notified about.
+    ingest_reads_input = { bucket = module.buckets.input, role = "roles/storage.objectViewer", member = local.ingest }
+    # Shards, parts and job state: create-only writes plus compare-and-swap
+    # updates of job state, which overwrite and so need objects.delete.
+    ingest_uses_staging   = { bucket = module.buckets.staging, role = "roles/storage.objectUser", member = local.ingest }
+    forecast_uses_staging = { bucket = module.buckets.staging, role = "roles/storage.objectUser", member = local.forecast }
+    # Results and error reports are written once, never read back or replaced.
+    ingest_writes_output   = { bucket = module.buckets.output, role = "roles/storage.objectCreator", member = local.ingest }
+    forecast_writes_output = { bucket = module.buckets.output, role = "roles/storage.objectCreator", member = local.forecast }
+  }
+}
+
+resource "google_storage_bucket_iam_member" "grant" {
+  for_each = local.bucket_grants
+
+  bucket = each.value.bucket
+  role   = each.value.role
+  member = each.value.member
+}
+
+# ingest publishes one work message per shard.
+resource "google_pubsub_topic_iam_member" "ingest_publishes_work" {
+  project = var.project_id
+  topic   = module.work_pipe.topic
+  role    = "roles/pubsub.publisher"
+  member  = local.ingest
+}
+
+# forecast announces finished (and failed) jobs.
+resource "google_pubsub_topic_iam_member" "forecast_publishes_results" {
+  project = var.project_id
+  topic   = google_pubsub_topic.results.name
+  role    = "roles/pubsub.publisher"
+  member  = local.forecast
+}

@@ -1,0 +1,35 @@
+output "buckets" {
+  description = "Bucket names by role (input, output, staging)."
+  value       = module.buckets.names
+}
+
+output "push_service_accounts" {
+  description = "Push identities by pipe; each is the only invoker of its service."
+  value = {
+    uploads = module.uploads_pipe.service_account_email
+    work    = module.work_pipe.service_account_email
+  }
+}
+
+output "services" {
+  description = "Per service: name, URL, revision this release created and traffic targets."
+  value = {
+    for name, service in { ingest = module.ingest, forecast = module.forecast } : name => {
+      name                        = service.name
+      revision                    = service.revision
+      traffic                     = service.traffic
+      uri                         = service.uri
+    }
+  }
+}
+
+output "topics" {
+  description = "Topic names by role."
+  value = {
+    results     = google_pubsub_topic.results.name
+    uploads     = module.uploads_pipe.topic
+    uploads_dlq = module.uploads_pipe.dead_letter_topic
+    work        = module.work_pipe.topic
+    work_dlq    = module.work_pipe.dead_letter_topic
+  }
+}
