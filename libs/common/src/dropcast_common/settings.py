@@ -6,8 +6,9 @@ getter in each service's ``config.py`` so tests can override them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,22 @@ class CommonSettings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
     version: str = "dev"
+    # Push authentication (see dropcast_common.auth): on in the cloud, off on
+    # the local stack, whose Pub/Sub emulator sends no token.
     push_auth: bool = False
     push_audience: str = ""
     push_service_account: str = ""
+    push_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    push_clock_skew_seconds: int = Field(30, ge=0, le=300)
+    # Used when the certificate response carries no Cache-Control max-age.
+    push_certs_ttl_seconds: int = Field(3600, ge=60)
+
+    @model_validator(mode="after")
+    def _push_auth_complete(self) -> Self:
+        # Refuse to start half-configured rather than accept every token or none.
+        if self.push_auth and not (self.push_audience and self.push_service_account):
+            raise ValueError(
+                "DROPCAST_PUSH_AUTH is on: set DROPCAST_PUSH_AUDIENCE (the push endpoint URL) "
+                "and DROPCAST_PUSH_SERVICE_ACCOUNT (the push subscription's service account)"
+            )
+        return self

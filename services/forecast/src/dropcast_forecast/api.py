@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from dropcast_common.auth import PUSH_AUTH
 from dropcast_common.envelope import PushEnvelope
 from dropcast_common.errors import MalformedEnvelopeError
-from dropcast_common.http import PUSH_RESPONSES
+from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
 from dropcast_common.logs import bind
 from dropcast_common.messages import WorkMessage
 from dropcast_forecast.bootstrap import ForecastDeps
@@ -31,7 +32,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/push/work", status_code=204, responses=PUSH_RESPONSES)
+@router.post(
+    "/push/work",
+    status_code=204,
+    responses=PUSH_RESPONSES,
+    dependencies=[PUSH_AUTH],
+    openapi_extra=PUSH_OPENAPI,
+)
 async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_deps)]) -> Response:
     """Pub/Sub push endpoint for work messages."""
     envelope = PushEnvelope.parse(await request.body())

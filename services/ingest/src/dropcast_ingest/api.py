@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from dropcast_common.auth import PUSH_AUTH
 from dropcast_common.envelope import PushEnvelope, StorageNotification
-from dropcast_common.http import PUSH_RESPONSES
+from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
 from dropcast_common.logs import log_context
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.handlers import handle_upload
@@ -27,7 +28,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/push/uploads", status_code=204, responses=PUSH_RESPONSES)
+@router.post(
+    "/push/uploads",
+    status_code=204,
+    responses=PUSH_RESPONSES,
+    dependencies=[PUSH_AUTH],
+    openapi_extra=PUSH_OPENAPI,
+)
 async def push_uploads(
     request: Request, deps: Annotated[IngestDeps, Depends(get_deps)]
 ) -> Response:
