@@ -9,6 +9,7 @@ from dropcast_common import naming
 from dropcast_common.errors import InputError
 from dropcast_common.params import from_pairs, resolve
 from dropcast_common.reports import ErrorReport
+from dropcast_common.safety import safe_local_path
 from dropcast_forecast.model import forecast_table
 from dropcast_forecast.writer import to_csv
 from dropcast_ingest.normalise import normalise
@@ -33,10 +34,10 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
         forecast = forecast_table(normalised.frame, params)
     except InputError as err:
         report = ErrorReport.from_error(err, source=str(source))
-        path = outdir / f"{stem}.error.json"
+        path = safe_local_path(outdir, stem, ".error.json")
         path.write_bytes(report.to_bytes())
         return OneShotResult(False, [path], report)
     name = Path(params.output_name).name if params.output_name else stem
-    path = outdir / f"{name}.csv"
+    path = safe_local_path(outdir, name, ".csv")
     path.write_bytes(to_csv(forecast))
     return OneShotResult(True, [path])

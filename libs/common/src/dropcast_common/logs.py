@@ -67,7 +67,10 @@ class TextFormatter(logging.Formatter):
         if tail:
             line += f" [{tail}]"
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            # Indented and escaped line by line: an exception message carrying
+            # user text can never start a line that reads as a log record.
+            trace = self.formatException(record.exc_info).splitlines()
+            line += "".join(f"\n    | {_escape(part)}" for part in trace)
         return line
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 
+from dropcast_common.safety import safe_object_stem
+
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".dropcast.json")
 OUTPUT_SUFFIXES = (".error.json", ".report.json", ".png")
 
@@ -34,12 +36,18 @@ def is_manifest(name: str) -> bool:
 
 
 def output_stem(name: str) -> str:
-    """The input's path without its data suffix: ``a/b.csv.gz`` → ``a/b``."""
+    """The input's path without its data suffix: ``a/b.csv.gz`` → ``a/b``.
+
+    Object names are untrusted: the stem is passed through
+    :func:`~dropcast_common.safety.safe_object_stem`, so it never starts
+    with ``/``, holds no ``..`` segment or control character, and outputs
+    stay under the output prefix.
+    """
     lower = name.lower()
     for suffix in sorted(DATA_SUFFIXES, key=len, reverse=True):
         if lower.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+            return safe_object_stem(name[: -len(suffix)])
+    return safe_object_stem(name)
 
 
 def staging_shard(job: str, index: int) -> str:

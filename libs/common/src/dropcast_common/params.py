@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dropcast_common.errors import InputError
+from dropcast_common.safety import unsafe_name_reason
 
 METADATA_PREFIX = "dropcast-"
 
@@ -87,6 +88,14 @@ class Params(BaseModel):
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("output_name")
+    @classmethod
+    def _safe_output_name(cls, value: str | None) -> str | None:
+        reason = None if value is None else unsafe_name_reason(value)
+        if reason:
+            raise ValueError(f"unsafe output name: {reason}")
         return value
 
     @field_validator("yearly_seasonality", "weekly_seasonality", "daily_seasonality", mode="before")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dropcast_common.safety import neutralise_formula
+
 SINGLE_SERIES_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_upper"]
 
 
 def to_csv(forecast: pd.DataFrame) -> bytes:
     """CSV as the original's users parse it; ``series_id`` first when there are several."""
     frame = forecast.copy()
+    frame["series_id"] = frame["series_id"].astype(str).map(neutralise_formula)
     frame["date"] = _format_dates(frame["date"])
     if frame["series_id"].nunique() <= 1:
         frame = frame[SINGLE_SERIES_COLUMNS]
