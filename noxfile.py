@@ -54,5 +54,8 @@ def test(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Start the local stack, upload hyndsight.csv, wait for the forecast, print it, stop."""
     install_workspace(session)
-    data = Path(os.environ.get("DROPCAST_DEMO_FILE", ROOT.parent / "shared/data/hyndsight.csv"))
-    session.run("dropcast", "demo", str(data), *session.posargs)
+    data = Path(os.environ.get("DROPCAST_DEMO_FILE", ROOT / "examples" / "hyndsight.csv"))
+    args = ["dropcast", "demo", str(data)]
+    if data.name == "hyndsight.csv":
+        args += ["--expect", str(ROOT / "examples" / "hyndsight_forecast_seed.csv")]
+    session.run(*args, *session.posargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 from typing import Annotated
@@ -52,6 +53,29 @@ def down(
 
 
 @app.command()
+def env(
+    home: Annotated[Path | None, typer.Option(help="State directory (default .dropcast)")] = None,
+) -> None:
+    """Print shell exports that point gcloud, gsutil and the client libraries at the stack.
+
+    Use as ``eval "$(dropcast env)"``.
+    """
+    try:
+        info = stack.read(home)
+    except StackError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    exports = {
+        **info.env(),
+        "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE": f"{info.storage_emulator_host}/storage/v1/",
+        "CLOUDSDK_AUTH_DISABLE_CREDENTIALS": "true",
+        "CLOUDSDK_CORE_PROJECT": info.project,
+    }
+    for key, value in exports.items():
+        typer.echo(f"export {key}={shlex.quote(value)}")
+
+
+@app.command()
 def forecast(
     source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV to forecast")],
     outdir: Annotated[Path, typer.Option("--output", "-o", help="Output directory")] = Path(),
@@ -75,6 +99,9 @@ def forecast(
 def demo(
     source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV to upload")],
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the output")] = 120.0,
+    expect: Annotated[
+        Path | None, typer.Option(help="A reference forecast CSV to compare with (MAPE)")
+    ] = None,
 ) -> None:
     """Start the stack, upload SOURCE, wait for its forecast, print it, stop the stack."""
     from dropcast_cli import localclient
@@ -92,9 +119,12 @@ def demo(
         )
         lines = body.decode().splitlines()
         typer.echo("\n".join(lines[:8]))
-        typer.echo(f"... ({len(lines) - 1} rows)")
         if name.endswith(".error.json"):
             raise typer.Exit(2)
+        typer.echo(f"... ({len(lines) - 1} rows)")
+        if expect is not None:
+            error = localclient.mape(body, expect)
+            typer.echo(f"MAPE against {expect.name}: {error:.3f} %")
     except StackError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err

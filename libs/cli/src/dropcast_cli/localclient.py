@@ -39,3 +39,18 @@ def wait_for_output(info: StackInfo, name: str, timeout: float) -> tuple[str, by
                 return candidate, blob.download_as_bytes()
         time.sleep(0.2)
     raise TimeoutError(f"no output for {name} in gs://{info.buckets['output']} after {timeout}s")
+
+
+def mape(forecast_csv: bytes, reference: Path) -> float:
+    """Mean absolute percentage error of a forecast CSV against a reference one, by date."""
+    import io
+
+    import pandas as pd
+
+    ours = pd.read_csv(io.BytesIO(forecast_csv))
+    ref = pd.read_csv(reference)
+    both = ours.merge(ref, on="date", suffixes=("", "_ref"))
+    if both.empty:
+        raise ValueError(f"no dates in common with {reference}")
+    error = ((both["prediction"] - both["prediction_ref"]) / both["prediction_ref"]).abs()
+    return float(error.mean() * 100)

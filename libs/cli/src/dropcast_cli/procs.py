@@ -17,6 +17,10 @@ from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
 
+# Popen objects of the processes this interpreter started: kept so they are
+# reaped (not garbage-collected while running) when the stack stops them.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
 
 class StackError(RuntimeError):
     """The stack cannot start (missing prerequisite, port clash, process died)."""
@@ -42,11 +46,13 @@ def spawn(args: list[str], log_file: Path, env: Mapping[str, str] | None = None)
             env={**os.environ, **(env or {})},
             start_new_session=True,
         )
+    _children[proc.pid] = proc
     return proc.pid
 
 
 def alive(pid: int) -> bool:
     """Whether the process group led by ``pid`` still has a member."""
+    _reap(pid)  # a dead leader we started is a zombie until reaped, and would count
     try:
         os.killpg(pid, 0)
     except (ProcessLookupError, PermissionError):
@@ -70,6 +76,11 @@ def stop_group(pid: int, grace_seconds: float = 5.0) -> None:
 
 
 def _reap(pid: int) -> None:
+    child = _children.get(pid)
+    if child is not None:
+        if child.poll() is not None:
+            del _children[pid]
+        return
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
 

@@ -1,0 +1,55 @@
+"""``dropcast forecast``: one process, no emulators, same code as the services."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dropcast_cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_forecast_writes_csv_matching_the_original(
+    hyndsight: Path, hyndsight_seed: Path, tmp_path: Path
+) -> None:
+    result = run_cli("forecast", str(hyndsight), "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = pd.read_csv(tmp_path / "hyndsight.csv")
+    seed = pd.read_csv(hyndsight_seed)
+    assert out["date"].tolist() == seed["date"].tolist()
+    mape = np.mean(np.abs((out["prediction"] - seed["prediction"]) / seed["prediction"])) * 100
+    assert mape < 1.0
+
+
+def test_param_sets_the_horizon(hyndsight: Path, tmp_path: Path) -> None:
+    result = run_cli("forecast", str(hyndsight), "-o", str(tmp_path), "--param", "horizon=7")
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_csv(tmp_path / "hyndsight.csv")) == 7
+
+
+def test_bad_input_writes_error_json_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.csv"
+    bad.write_text("")
+    result = run_cli("forecast", str(bad), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    report = json.loads((tmp_path / "out" / "empty.error.json").read_text())
+    assert report["code"] == "empty_file"
+    assert report["message"]
+    assert report["hint"]
+    assert "hint:" in result.stderr
+
+
+def test_unknown_parameter_exits_2(hyndsight: Path, tmp_path: Path) -> None:
+    result = run_cli("forecast", str(hyndsight), "-o", str(tmp_path), "--param", "horizn=7")
+    assert result.returncode == 2
+    assert json.loads((tmp_path / "hyndsight.error.json").read_text())["code"] == (
+        "unknown_parameter"
+    )

@@ -1,0 +1,55 @@
+"""Parameters: one model, four layers, later layers win, unknown names refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from dropcast_common.errors import InputError
+from dropcast_common.params import Params, from_metadata, from_pairs, resolve
+
+
+def test_defaults_match_the_original_project() -> None:
+    params = resolve()
+    assert params.horizon == 28
+    assert params == Params()
+
+
+def test_later_layers_win() -> None:
+    settings = {"horizon": "14", "interval_width": "0.9"}
+    metadata = from_metadata({"dropcast-horizon": "7", "other": "x"})
+    manifest = {"interval_width": 0.5}
+    params = resolve(settings, metadata, manifest)
+    assert params.horizon == 7
+    assert params.interval_width == 0.5
+
+
+def test_metadata_names_accept_hyphens_and_lists() -> None:
+    params = resolve(from_metadata({"dropcast-value-columns": "a, b", "dropcast-integer": "true"}))
+    assert params.value_columns == ("a", "b")
+    assert params.integer is True
+
+
+def test_unknown_parameter_is_an_input_error_naming_it() -> None:
+    with pytest.raises(InputError) as err:
+        resolve({"horizn": "7"})
+    assert err.value.code == "unknown_parameter"
+    assert "horizn" in err.value.message
+    assert err.value.details == {"unknown": ["horizn"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("horizon", "0"), ("horizon", "x"), ("interval_width", "1.5"), ("growth", "cubic")],
+)
+def test_invalid_values_say_which_parameter(name: str, value: str) -> None:
+    with pytest.raises(InputError) as err:
+        resolve({name: value})
+    assert err.value.code == "invalid_parameter"
+    assert err.value.details["parameter"] == name
+    assert name in err.value.hint
+
+
+def test_pairs_parse_and_reject_missing_equals() -> None:
+    assert from_pairs(["horizon=7", " growth = flat "]) == {"horizon": "7", "growth": "flat"}
+    with pytest.raises(InputError):
+        from_pairs(["horizon"])

@@ -1,0 +1,42 @@
+"""Shared fixtures: the reference data and the local stack on the real emulators."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dropcast_cli import stack as local_stack
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("DROPCAST_REFERENCE_DATA", REPO / "examples"))
+
+
+@pytest.fixture(scope="session")
+def hyndsight() -> Path:
+    """The reference dataset the original project published a forecast for."""
+    return SHARED_DATA / "hyndsight.csv"
+
+
+@pytest.fixture(scope="session")
+def hyndsight_seed() -> Path:
+    """The original project's published forecast for hyndsight."""
+    return SHARED_DATA / "hyndsight_forecast_seed.csv"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.StackInfo]:
+    """One local stack (emulators + both services) for the whole session, always stopped."""
+    home = tmp_path_factory.mktemp("stack")
+    saved = {k: os.environ.get(k) for k in ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")}
+    try:
+        yield local_stack.up(home)
+    finally:
+        local_stack.down(home)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
