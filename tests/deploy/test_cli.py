@@ -1,0 +1,293 @@
+"""The deploy sessions end to end with fake machines: refusal, --dry-run, real runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+from deploy_support import PROJECT, REGISTRY, SHA, FakeExecutor, FakeMachine, digest
+
+from dropcast_cli.deploy.cli import main
+from dropcast_cli.deploy.plan import Target, plan_deploy_dev, revision_name, service_name
+from dropcast_cli.deploy.release import Release, load_release
+from dropcast_cli.deploy.runner import release_diff
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(repo: Path, argv: list[str], machine: FakeMachine, executor=None) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(
+        argv, machine=machine.environment, cwd=repo, out=out, executor=executor, git_sha=SHA
+    )
+    return code, out.getvalue()
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    return {p.name: p.read_text("utf-8") for p in (repo / "releases").iterdir()}
+
+
+@pytest.mark.parametrize("argv", [["deploy-dev"], ["promote", "dev", "prod"]])
+def test_no_project_is_refused_with_what_to_set(repo, capsys, argv) -> None:
+    executor = FakeExecutor()
+    code, _ = run(repo, argv, FakeMachine(env={}), executor)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "DROPCAST_PROJECT" in err
+    assert "--project" in err
+    assert "credentials" not in err
+    assert executor.calls == []
+
+
+@pytest.mark.parametrize("argv", [["deploy-dev"], ["promote", "dev", "prod"]])
+def test_no_credentials_are_refused_with_how_to_log_in(repo, capsys, argv) -> None:
+    machine = FakeMachine(env={"DROPCAST_PROJECT": PROJECT}, gcloud_logged_in=False)
+    code, _ = run(repo, argv, machine, FakeExecutor())
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "credentials" in err
+    assert "gcloud auth login" in err
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in err
+    assert "a project" not in err
+    assert ["gcloud", "auth", "print-access-token", "--quiet"] in machine.calls
+
+
+def test_a_key_file_counts_as_credentials(repo, tmp_path, capsys) -> None:
+    key = tmp_path / "key.json"
+    key.write_text("{}", "utf-8")
+    env = {"DROPCAST_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(key)}
+    machine = FakeMachine(env=env, gcloud_logged_in=False)
+    code, _ = run(repo, ["deploy-dev"], machine, FakeExecutor())
+    assert code == 0, capsys.readouterr().err
+    assert ["gcloud", "auth", "print-access-token", "--quiet"] not in machine.calls
+
+
+def test_a_key_file_that_does_not_exist_does_not(repo, tmp_path, capsys) -> None:
+    env = {"DROPCAST_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no")}
+    code, _ = run(repo, ["deploy-dev"], FakeMachine(env=env, gcloud_logged_in=False))
+    assert code == 2
+    assert "credentials" in capsys.readouterr().err
+
+
+def test_every_missing_thing_is_listed_at_once(repo, capsys) -> None:
+    code, _ = run(repo, ["deploy-dev"], FakeMachine(env={}, tools=()))
+    err = capsys.readouterr().err
+    assert code == 2
+    for missing in (
+        "a project",
+        "gcloud command",
+        "terraform command",
+        "git command",
+        "credentials",
+    ):
+        assert missing in err
+
+
+def test_deploy_dev_refuses_a_dirty_tree_but_promote_does_not_care(repo, capsys) -> None:
+    machine = FakeMachine(env={"DROPCAST_PROJECT": PROJECT}, dirty=True)
+    code, _ = run(repo, ["deploy-dev"], machine, FakeExecutor())
+    assert code == 2
+    assert "clean working tree" in capsys.readouterr().err
+    _write(repo, "dev", _deployed_dev())
+    code, _ = run(repo, ["promote", "dev", "prod", "--yes"], machine, FakeExecutor())
+    assert code == 0
+
+
+def test_dry_run_without_project_or_credentials_prints_everything_and_touches_nothing(
+    repo,
+) -> None:
+    machine = FakeMachine(env={}, tools=(), gcloud_logged_in=False)
+    before = snapshot(repo)
+    executor = FakeExecutor()
+    code, out = run(repo, ["deploy-dev", "--dry-run"], machine, executor)
+    assert code == 0
+    assert machine.calls == []
+    assert executor.calls == []
+    assert snapshot(repo) == before
+    assert "no project given" in out
+    assert "gcloud builds submit '--project=<DROPCAST_PROJECT>'" in out
+    assert out.count("\ngcloud ") == 3
+    assert out.count("\nterraform ") == 2
+    assert "# then write releases/dev.json:" in out
+    assert '"state": "live"' in out
+    assert "# stdout -> <<ingest_digest>>" in out
+
+
+def test_dry_run_of_promote_shows_the_release_diff(repo) -> None:
+    _write(repo, "dev", _deployed_dev())
+    before = snapshot(repo)
+    code, out = run(repo, ["promote", "dev", "prod", "--dry-run"], FakeMachine(env={}))
+    assert code == 0
+    assert snapshot(repo) == before
+    assert '-  "state": "empty",' in out
+    assert '+  "state": "live",' in out
+    assert (
+        f'+      "image": "{REGISTRY}/ingest@{digest("a")}",'
+        in out.replace("<DROPCAST_PROJECT>", PROJECT)
+        or f"ingest@{digest('a')}" in out
+    )
+
+
+def test_deploy_dev_runs_in_order_and_writes_the_release_last(repo) -> None:
+    executor = FakeExecutor()
+    code, out = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor)
+    assert code == 0
+    assert [c[:3] for c in executor.calls] == [
+        ("gcloud", "builds", "submit"),
+        ("gcloud", "artifacts", "docker"),
+        ("gcloud", "artifacts", "docker"),
+        ("terraform", "-chdir=terraform/envs/dev", "init"),
+        ("terraform", "-chdir=terraform/envs/dev", "apply"),
+    ]
+    apply = executor.calls[-1]
+    assert f"-var=ingest_image={REGISTRY}/ingest@{digest('a')}" in apply
+    assert f"-var=forecast_image={REGISTRY}/forecast@{digest('b')}" in apply
+    assert load_release(repo, "dev") == _deployed_dev()
+    assert "wrote releases/dev.json" in out
+
+
+def test_a_failed_command_stops_the_run_and_keeps_the_release_file(repo, capsys) -> None:
+    before = snapshot(repo)
+    executor = FakeExecutor(fail_on="apply")
+    code, _ = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor)
+    assert code == 4
+    assert "command failed with exit code 1" in capsys.readouterr().err
+    assert snapshot(repo) == before
+    assert executor.calls[-1][2] == "apply"
+
+
+def test_promote_finish_and_rollback_in_sequence(repo) -> None:
+    machine, executor = _ready(), FakeExecutor()
+    assert run(repo, ["deploy-dev", "--project", PROJECT], machine, executor)[0] == 0
+    # A first promotion takes everything; a second version then goes canary.
+    assert (
+        run(repo, ["promote", "dev", "prod", "--project", PROJECT, "--yes"], machine, executor)[0]
+        == 0
+    )
+    first = load_release(repo, "prod")
+    assert first.state == "live"
+    newer = "2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c"
+    out = io.StringIO()
+    assert (
+        main(
+            ["deploy-dev", "--project", PROJECT],
+            machine=machine.environment,
+            cwd=repo,
+            out=out,
+            executor=executor,
+            git_sha=newer,
+        )
+        == 0
+    )
+    argv = ["promote", "dev", "prod", "--project", PROJECT, "--yes", "--canary-percent", "20"]
+    assert run(repo, argv, machine, executor)[0] == 0
+    canary = load_release(repo, "prod")
+    assert canary.state == "canary"
+    assert [t.percent for t in canary.services["ingest"].traffic] == [20, 80]
+    assert (
+        run(repo, ["promote", "dev", "prod", "--project", PROJECT, "--finish"], machine, executor)[
+            0
+        ]
+        == 0
+    )
+    assert load_release(repo, "prod").state == "live"
+    assert (
+        run(
+            repo, ["promote", "dev", "prod", "--project", PROJECT, "--rollback"], machine, executor
+        )[0]
+        == 0
+    )
+    rolled = load_release(repo, "prod")
+    assert rolled.state == "rolled-back"
+    assert rolled.services["ingest"].serving().revision == first.services["ingest"].revision
+
+
+def test_finish_rollback_and_canary_percent_exclude_each_other(repo) -> None:
+    with pytest.raises(SystemExit):
+        run(repo, ["promote", "dev", "prod", "--finish", "--rollback"], FakeMachine(env={}))
+    with pytest.raises(SystemExit):
+        run(
+            repo,
+            ["promote", "dev", "prod", "--finish", "--canary-percent", "5"],
+            FakeMachine(env={}),
+        )
+
+
+def test_promoting_an_environment_to_itself_is_refused(repo, capsys) -> None:
+    code, _ = run(repo, ["promote", "prod", "prod", "--dry-run"], FakeMachine(env={}))
+    assert code == 3
+    assert "two different environments" in capsys.readouterr().err
+
+
+def test_release_diff_shows_what_changes() -> None:
+    old = Release.empty("dev").to_text()
+    new = _deployed_dev().to_text()
+    diff = release_diff(old, new, "releases/dev.json")
+    assert diff.startswith("--- releases/dev.json (committed)\n+++ releases/dev.json (after")
+    assert '-  "state": "empty",\n' in diff
+    assert f'+      "image": "{REGISTRY}/forecast@{digest("b")}",\n' in diff
+    assert release_diff(new, new, "releases/dev.json") == "(no change to releases/dev.json)\n"
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_every_terraform_var_the_plans_pass_is_declared_by_the_env_root(env) -> None:
+    with (ROOT / f"terraform/envs/{env}/variables.tf").open(encoding="utf-8") as handle:
+        declared = {name.strip('"') for block in hcl2.load(handle)["variable"] for name in block}
+    plan = plan_deploy_dev(
+        git_sha=SHA,
+        target=Target(project=PROJECT, region="europe-west1"),
+        current=Release.empty(env),
+        environment=env,
+    )
+    apply = plan.commands[-1].argv
+    passed = {a.removeprefix("-var=").split("=", 1)[0] for a in apply if a.startswith("-var=")}
+    assert passed
+    assert passed <= declared
+
+
+def test_names_match_what_terraform_creates() -> None:
+    with (ROOT / "terraform/modules/pipeline/main.tf").open(encoding="utf-8") as handle:
+        locals_ = hcl2.load(handle)["locals"][0]
+    with (ROOT / "terraform/modules/cloud-run-service/main.tf").open(encoding="utf-8") as handle:
+        run_locals = hcl2.load(handle)["locals"][0]
+    assert locals_["prefix"] == '"dropcast-${var.environment}"'
+    assert locals_["revision_suffix"] == '"v${var.release_version}"'
+    assert run_locals["revision"] == '"${var.name}-${var.revision_suffix}"'
+    with (ROOT / "terraform/modules/pipeline/main.tf").open(encoding="utf-8") as handle:
+        modules = {k.strip('"'): v for m in hcl2.load(handle)["module"] for k, v in m.items()}
+    for service in ("ingest", "forecast"):
+        assert modules[service]["name"] == f'"${{local.prefix}}-{service}"'
+        assert service_name("prod", service) == f"dropcast-prod-{service}"
+        name = revision_name("prod", service, "1a2b3c4d")
+        assert name == f"dropcast-prod-{service}-v1a2b3c4d"
+        assert re.fullmatch(r"[a-z][a-z0-9-]{0,62}", name)
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_committed_release_files_are_valid(env) -> None:
+    release = load_release(ROOT, env)
+    assert release.environment == env
+    text = (ROOT / f"releases/{env}.json").read_text("utf-8")
+    assert text == release.to_text(), "release files are written by the deploy sessions"
+    assert json.loads(text)["environment"] == env
+
+
+def _ready() -> FakeMachine:
+    return FakeMachine(env={"DROPCAST_PROJECT": PROJECT})
+
+
+def _deployed_dev() -> Release:
+    plan = plan_deploy_dev(
+        git_sha=SHA,
+        target=Target(project=PROJECT, region="europe-west1"),
+        current=Release.empty("dev"),
+    )
+    return plan.release_for({"ingest_digest": digest("a"), "forecast_digest": digest("b")})
+
+
+def _write(repo: Path, env: str, release: Release) -> None:
+    (repo / f"releases/{env}.json").write_text(release.to_text(), "utf-8")
