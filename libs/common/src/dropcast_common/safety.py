@@ -7,7 +7,7 @@ a file. Three places would let them do harm, and each has one function:
   :func:`safe_local_path`): never a path outside the output prefix or the
   output directory, whatever ``..``, ``/``, control characters or odd
   Unicode the name holds;
-- CSV cells (:func:`neutralise_formula`): a series id that a spreadsheet
+- CSV cells (:func:`safe_csv_cell`): a series id that a spreadsheet
   would run as a formula is prefixed with ``'``;
 - chart labels (:func:`plain_label`): matplotlib must not read ``$...$``
   in a series id as math markup.
@@ -37,8 +37,9 @@ _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # Backslash is a separator on Windows; the rest are refused by Windows file names.
 _UNSAFE_LOCAL = frozenset('\\<>:"|?*')
 # Spreadsheets run a cell starting with these as a formula (OWASP CSV
-# injection), including the full-width forms some of them accept.
-_FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+# injection), including the full-width forms some of them accept; a leading
+# line break may hide one on the cell's second line.
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -124,13 +125,18 @@ def safe_local_path(directory: Path, stem: str, suffix: str) -> Path:
     return path
 
 
-def neutralise_formula(value: str) -> str:
+def safe_csv_cell(value: str) -> str:
     """A CSV cell a spreadsheet will show as text, never run as a formula.
 
-    Cells starting with ``= + - @``, tab or carriage return get a leading
+    Cells starting with ``= + - @``, tab or a line break get a leading
     ``'`` (OWASP's advice); plain numbers such as ``-5`` are left alone
-    because they cannot execute.
+    because they cannot execute. A bare carriage return inside the cell
+    becomes a newline: CSV writers ending lines with ``\\n`` leave ``\\r``
+    unquoted, and readers that split rows on it would start a new row — and
+    a new, unneutralised first cell — there.
     """
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     if value and value[0] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dropcast_common.safety import neutralise_formula
+from dropcast_common.safety import safe_csv_cell
 
 SINGLE_SERIES_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_upper"]
 
@@ -12,7 +12,7 @@ SINGLE_SERIES_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_u
 def to_csv(forecast: pd.DataFrame) -> bytes:
     """CSV as the original's users parse it; ``series_id`` first when there are several."""
     frame = forecast.copy()
-    frame["series_id"] = frame["series_id"].astype(str).map(neutralise_formula)
+    frame["series_id"] = frame["series_id"].astype(str).map(safe_csv_cell)
     frame["date"] = _format_dates(frame["date"])
     if frame["series_id"].nunique() <= 1:
         frame = frame[SINGLE_SERIES_COLUMNS]
