@@ -64,6 +64,7 @@ module "registry" {
   project_id     = var.project_id
   location       = var.region
   labels         = var.labels
+  reader_members = var.registry_reader_members
   writer_members = var.build_writer_members
 
   depends_on = [google_project_service.api]

@@ -21,6 +21,12 @@ variable "region" {
   default     = "europe-west1"
 }
 
+variable "registry_reader_members" {
+  description = "Principals that pull images from another project, such as a separate prod project's Cloud Run service agent (serviceAccount:service-<number>@serverless-robot-prod.iam.gserviceaccount.com)."
+  type        = list(string)
+  default     = []
+}
+
 variable "state_bucket" {
   description = "Name of the Terraform state bucket; null means <project_id>-dropcast-tfstate, which the deploy sessions expect."
   type        = string
