@@ -61,7 +61,23 @@ SETTINGS = [
 def test_topic_settings_equal_the_definition(pipeline_module, pipeline_definition, setting) -> None:
     scope = Scope(pipeline_module)
     for pipe, call in pipe_calls(pipeline_module, pipeline_definition).items():
+        # Read from the definition, not a copy that happens to match today.
+        assert call[setting] == f"${{local.{pipe}.{setting}}}", pipe
+        assert pipeline_module.locals[pipe] == f"${{local.definition.pipes.{pipe}}}"
         assert scope.value(call[setting]) == pipeline_definition["pipes"][pipe][setting], pipe
+
+
+def test_no_name_or_path_of_the_definition_is_copied_into_hcl(pipeline_definition) -> None:
+    names = set()
+    for pipe in pipeline_definition["pipes"].values():
+        names |= {pipe["topic"], pipe["subscription"], pipe["dead_letter_topic"], pipe["push_path"]}
+    for dlq in pipeline_definition["dead_letters"].values():
+        names |= {dlq["subscription"], dlq["push_path"]}
+    names.add(pipeline_definition["results_topic"])
+    for tf in TERRAFORM.rglob("*.tf"):
+        with tf.open(encoding="utf-8") as handle:
+            literals = set(_strings(normalise(hcl2.load(handle))))
+        assert not names & literals, f"{tf}: {sorted(names & literals)} copied from pipeline.json"
 
 
 def test_dead_letter_settings_equal_the_definition(pipeline_module, pipeline_definition) -> None:

@@ -68,7 +68,7 @@ variable "release_version" {
 
   validation {
     condition     = can(regex("^[0-9a-f]{7,12}$", var.release_version))
-    error_message = "release_version must be a git short SHA (7-12 hex characters)."
+    error_message = "release_version must be a git short SHA (7-12 hex characters); if releases/<env>.json is still empty, deploy with nox -s deploy-dev first."
   }
 }
 
