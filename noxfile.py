@@ -104,3 +104,18 @@ def promote(session: nox.Session) -> None:
     """
     install_workspace(session)
     session.run("python", "-m", "dropcast_cli.deploy", "promote", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz both services' OpenAPI (schemathesis) and the sniffer/normaliser (Hypothesis).
+
+    No 5xx, every status documented, only InputError out of normalise.
+    Bounded by example counts: `nox -s fuzz` is the long run, `nox -s fuzz
+    -- --quick` the CI-sized one; other arguments go to pytest.
+    """
+    install_workspace(session, "dev")
+    quick = "--quick" in session.posargs
+    args = [a for a in session.posargs if a != "--quick"]
+    env = {"DROPCAST_FUZZ": "quick" if quick else "full", "PYTHONHASHSEED": "0"}
+    session.run("pytest", "tests/fuzz", "-m", "fuzz", *args, env=env)
