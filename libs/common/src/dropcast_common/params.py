@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from dropcast_common.errors import InputError
 from dropcast_common.safety import unsafe_name_reason
@@ -62,7 +69,9 @@ class Params(BaseModel):
         1000, ge=0, le=10_000, description="Samples for the interval (0 turns intervals off)."
     )
     growth: Literal["linear", "flat", "logistic"] = Field("linear", description="Trend type.")
-    cap: float | None = Field(None, description="Carrying capacity (logistic growth).")
+    cap: float | None = Field(
+        None, validate_default=True, description="Carrying capacity (required by logistic growth)."
+    )
     floor: float | None = Field(None, description="Saturating minimum (logistic growth).")
     seasonality_mode: Literal["additive", "multiplicative"] = Field(
         "additive", description="How seasonality combines with the trend."
@@ -96,6 +105,28 @@ class Params(BaseModel):
         reason = None if value is None else unsafe_name_reason(value)
         if reason:
             raise ValueError(f"unsafe output name: {reason}")
+        return value
+
+    @field_validator("cap")
+    @classmethod
+    def _cap_with_logistic(cls, value: float | None, info: ValidationInfo) -> float | None:
+        logistic = info.data.get("growth") == "logistic"
+        if logistic and value is None:
+            raise ValueError("growth=logistic needs a cap, the level the series saturates at")
+        if not logistic and value is not None:
+            raise ValueError("cap only applies to growth=logistic")
+        return value
+
+    @field_validator("floor")
+    @classmethod
+    def _floor_below_cap(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return value
+        if info.data.get("growth") != "logistic":
+            raise ValueError("floor only applies to growth=logistic")
+        cap = info.data.get("cap")
+        if cap is not None and value >= cap:
+            raise ValueError(f"floor must be below cap ({cap})")
         return value
 
     @field_validator("yearly_seasonality", "weekly_seasonality", "daily_seasonality", mode="before")
