@@ -1,0 +1,254 @@
+"""Dates as people write them, decided from the data.
+
+A format is chosen from a sample of one column (:func:`detect`), then a
+whole column is parsed with it (:func:`parse`) into naive UTC timestamps:
+Prophet refuses timezone-aware values, so aware ones are converted to UTC
+first. Day-first vs month-first is read from the values (a 13th "month"
+settles it), never from a locale; :func:`day_month_order` settles what a
+sample could not from the whole column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Kind = Literal[
+    "iso", "dmy", "compact", "year", "year_month", "quarter", "epoch_s", "epoch_ms", "strptime"
+]
+
+# A parse must read this share of a sample column for the column to count as dates.
+MIN_SHARE = 0.9
+
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+    r"(?:\s?(?:Z|UTC|[+-]\d{2}(?::?\d{2})?))?$"
+)
+_YMD = re.compile(
+    r"^(?P<year>\d{4})[/.-](?P<month>\d{1,2})[/.-](?P<day>\d{1,2})"
+    r"(?:[T ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?$"
+)
+_DMY = re.compile(
+    r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
+    r"(?:[T ,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?$"
+)
+_COMPACT = re.compile(r"^(?P<year>(?:1[7-9]|2[0-2])\d{2})(?P<month>0[1-9]|1[0-2])(?P<day>[0-3]\d)$")
+_YEAR = re.compile(r"^(?P<year>[12]\d{3})(?:\.0+)?$")
+_YEAR_MONTH = re.compile(r"^(?P<year>\d{4})(?:[/.-]|[Mm])(?P<month>0?[1-9]|1[0-2])$")
+_QUARTER = re.compile(
+    r"^(?:(?P<year>\d{4})\s*[-/ ]?\s*[Qq](?P<q>[1-4])"
+    r"|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<year2>\d{4}))$"
+)
+_EPOCH_S = re.compile(r"^\d{9,10}(?:\.\d+)?$")
+_EPOCH_MS = re.compile(r"^\d{12,13}$")
+
+# Month-name layouts, tried in order; numeric d/m/y layouts are handled by _DMY.
+_NAMED_FORMATS = (
+    "%b-%d-%Y",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %Y",
+    "%B %Y",
+    "%b-%y",
+    "%b-%Y",
+    "%Y-%b",
+    "%Y %b",
+    "%d/%b/%Y",
+)
+
+# Integer-looking layouts (years, YYYYMMDD, epoch seconds) are only believed
+# in a column whose name says it holds time: a value column can hold 1990.
+_TIME_NAME = re.compile(
+    r"(^|[^a-z])(date|time|ds|day|year|yr|period|month|week|timestamp|epoch|unix|dt|jahr|annee|ano)"
+    r"([^a-z]|s?$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """How one date column is written."""
+
+    kind: Kind
+    strptime: str | None = None
+    # For "dmy": True = day first, False = month first, None = not settled by the sample.
+    dayfirst: bool | None = None
+
+    def describe(self) -> str:
+        """A short, human-readable name for the quality report."""
+        if self.kind == "strptime":
+            return f"strptime {self.strptime}"
+        if self.kind == "dmy":
+            if self.dayfirst is None:
+                return "day/month/year or month/day/year"
+            return "day/month/year" if self.dayfirst else "month/day/year"
+        return self.kind
+
+
+def looks_like_time_name(name: str) -> bool:
+    """Whether a column name says the column holds dates or times."""
+    return bool(_TIME_NAME.search(name.replace("_", " ")))
+
+
+def detect(
+    cells: Sequence[str],
+    column: str = "",
+    dayfirst: bool | None = None,
+    assume_time: bool = False,
+) -> DateFormat | None:
+    """The date format most of ``cells`` are written in, or None if they are not dates.
+
+    ``assume_time`` (the user named this column as the date) lets integer
+    layouts count even when the column's name does not say "date".
+    """
+    values = [c.strip() for c in cells if c is not None and c.strip()]
+    if not values:
+        return None
+    named = assume_time or looks_like_time_name(column)
+
+    def share(pattern: re.Pattern[str]) -> float:
+        return sum(1 for v in values if pattern.match(v)) / len(values)
+
+    if share(_ISO) >= MIN_SHARE:
+        return DateFormat("iso")
+    if share(_YMD) >= MIN_SHARE:
+        return DateFormat("strptime", "ymd")
+    if share(_DMY) >= MIN_SHARE:
+        return DateFormat("dmy", dayfirst=_order_from(values) if dayfirst is None else dayfirst)
+    if share(_QUARTER) >= MIN_SHARE:
+        return DateFormat("quarter")
+    if share(_YEAR_MONTH) >= MIN_SHARE:
+        return DateFormat("year_month")
+    if named:
+        for kind, pattern in (
+            ("compact", _COMPACT),
+            ("year", _YEAR),
+            ("epoch_s", _EPOCH_S),
+            ("epoch_ms", _EPOCH_MS),
+        ):
+            if share(pattern) >= MIN_SHARE:
+                return DateFormat(kind)  # type: ignore[arg-type]
+    if not any(ch.isalpha() for v in values[:50] for ch in v):
+        return None
+    sample = pd.Series(values[:200], dtype="object")
+    for fmt in _NAMED_FORMATS:
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+        if parsed.notna().mean() >= MIN_SHARE:
+            return DateFormat("strptime", fmt)
+    return None
+
+
+def _order_from(values: Sequence[str]) -> bool | None:
+    first, second = day_month_maxima(pd.Series(list(values), dtype="object"))
+    return order_from_maxima(first, second)
+
+
+def day_month_maxima(values: pd.Series) -> tuple[int, int]:
+    """Largest first and second number of ``d/m/y``-like cells (to tell day from month)."""
+    parts = values.astype("object").str.extract(_DMY)
+    first = pd.to_numeric(parts["a"], errors="coerce").max()
+    second = pd.to_numeric(parts["b"], errors="coerce").max()
+    return int(0 if pd.isna(first) else first), int(0 if pd.isna(second) else second)
+
+
+def order_from_maxima(first: int, second: int) -> bool | None:
+    """Day first (True), month first (False), or undecided (None) from the largest fields."""
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return None
+
+
+def regularity(stamps: pd.Series) -> float:
+    """How evenly spaced distinct timestamps are (1.0: every step the same)."""
+    unique = pd.Series(stamps.dropna().unique()).sort_values()
+    if len(unique) < 3:
+        return 0.0
+    days = unique.diff().dropna()
+    best = float(days.value_counts(normalize=True).iloc[0])
+    if (unique.dt.day == unique.iloc[0].day).all():
+        months = (unique.dt.year * 12 + unique.dt.month).diff().dropna()
+        best = max(best, float(months.value_counts(normalize=True).iloc[0]))
+    return best
+
+
+def parse(values: pd.Series, fmt: DateFormat) -> pd.Series:
+    """Parse a column of strings; unreadable cells become NaT. Result: naive UTC, ns."""
+    text = values.astype("object").str.strip()
+    if fmt.kind == "iso":
+        cleaned = text.str.replace(r"\s?UTC$", "Z", regex=True).str.replace(",", ".", regex=False)
+        out = pd.to_datetime(cleaned, format="ISO8601", utc=True, errors="coerce")
+        out = out.dt.tz_localize(None)
+    elif fmt.kind == "dmy":
+        out = _from_parts(text, _DMY, dayfirst=bool(fmt.dayfirst))
+    elif fmt.kind == "strptime" and fmt.strptime == "ymd":
+        out = _from_parts(text, _YMD)
+    elif fmt.kind in ("compact", "year", "year_month"):
+        pattern = {"compact": _COMPACT, "year": _YEAR, "year_month": _YEAR_MONTH}[fmt.kind]
+        out = _from_parts(text, pattern)
+    elif fmt.kind == "quarter":
+        parts = text.str.extract(_QUARTER)
+        year = parts["year"].fillna(parts["year2"])
+        quarter = parts["q"].fillna(parts["q2"])
+        out = from_year_quarter(year, quarter)
+    elif fmt.kind in ("epoch_s", "epoch_ms"):
+        numbers = pd.to_numeric(text, errors="coerce")
+        out = pd.to_datetime(numbers, unit="s" if fmt.kind == "epoch_s" else "ms", errors="coerce")
+    else:
+        out = pd.to_datetime(text, format=fmt.strptime, errors="coerce")
+    return out.astype("datetime64[ns]")
+
+
+def from_year_quarter(year: pd.Series, quarter: pd.Series) -> pd.Series:
+    """Quarter-start timestamps from a year column and a quarter column (1-4 or Q1-Q4)."""
+    q = pd.to_numeric(
+        quarter.astype("object").astype(str).str.strip().str.lstrip("Qq"), errors="coerce"
+    )
+    q = q.where(q.between(1, 4))
+    return _assemble(pd.to_numeric(year, errors="coerce"), (q - 1) * 3 + 1, 1)
+
+
+def from_year_month(year: pd.Series, month: pd.Series) -> pd.Series:
+    """Month-start timestamps from a year column and a month column (1-12)."""
+    m = pd.to_numeric(month, errors="coerce")
+    return _assemble(pd.to_numeric(year, errors="coerce"), m.where(m.between(1, 12)), 1)
+
+
+def _from_parts(text: pd.Series, pattern: re.Pattern[str], dayfirst: bool = False) -> pd.Series:
+    parts = text.str.extract(pattern)
+    num = {k: pd.to_numeric(v, errors="coerce") for k, v in parts.items()}
+    if pattern is _DMY:
+        num["day"], num["month"] = (num["a"], num["b"]) if dayfirst else (num["b"], num["a"])
+        year = num["year"]
+        # Two-digit years pivot as strptime's %y does: 69-99 → 19xx, 00-68 → 20xx.
+        short = parts["year"].str.len() == 2
+        num["year"] = year.where(~short, np.where(year >= 69, year + 1900, year + 2000))
+    month = num.get("month", pd.Series(1, index=text.index))
+    day = num.get("day", pd.Series(1, index=text.index))
+    return _assemble(num["year"], month, day, num.get("hour"), num.get("minute"), num.get("second"))
+
+
+def _assemble(
+    year: pd.Series,
+    month: pd.Series | int,
+    day: pd.Series | int,
+    hour: pd.Series | None = None,
+    minute: pd.Series | None = None,
+    second: pd.Series | None = None,
+) -> pd.Series:
+    parts = pd.DataFrame({"year": year, "month": month, "day": day})
+    for key, value in (("hour", hour), ("minute", minute), ("second", second)):
+        if value is not None:
+            parts[key] = value.fillna(0)
+    return pd.to_datetime(parts, errors="coerce")

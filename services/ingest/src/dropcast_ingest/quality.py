@@ -1,0 +1,149 @@
+"""Data quality: what was found in a file and what was done about it.
+
+Runs on the collected canonical rows: duplicate timestamps (combined as
+``params.duplicates`` says), missing values (``params.fill_missing``),
+series too short to fit (dropped and listed). The :class:`QualityLog`
+gathers counts while the file streams so the report can say where the
+first problem of each kind was (line, column, value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dropcast_common.errors import InputError
+from dropcast_common.params import Params
+
+# Prophet needs at least two dated values to fit a series.
+MIN_POINTS = 2
+MAX_LISTED = 20
+
+
+@dataclass
+class Problem:
+    """Cells of one kind that could not be used: how many, and the first few."""
+
+    count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, count: int, examples: list[dict[str, Any]]) -> None:
+        """Record ``count`` more cells; keep the first examples only."""
+        self.count += count
+        self.examples.extend(examples[: max(0, 5 - len(self.examples))])
+
+    def report(self) -> dict[str, Any]:
+        """As JSON."""
+        return {"count": self.count, "examples": self.examples}
+
+
+@dataclass
+class QualityLog:
+    """Problems found while reading, before cleaning."""
+
+    rows_read: int = 0
+    missing_dates: Problem = field(default_factory=Problem)
+    bad_dates: Problem = field(default_factory=Problem)
+    missing_ids: Problem = field(default_factory=Problem)
+    non_numeric: Problem = field(default_factory=Problem)
+
+
+def clean(frame: pd.DataFrame, params: Params, name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Apply the duplicate and missing-value policies and drop too-short series.
+
+    ``frame`` has the canonical columns; the result is sorted by series_id, ds
+    with one row per timestamp. Raises InputError when nothing usable is left.
+    """
+    report: dict[str, Any] = {}
+    actions: list[str] = []
+    frame = frame.sort_values(["series_id", "ds"], kind="stable", ignore_index=True)
+    frame, report["duplicates"] = _duplicates(frame, params, name, actions)
+    if frame.empty or frame["y"].isna().all():
+        raise InputError(
+            "all_values_missing",
+            f"{name} has no values: every value cell is empty or not a number",
+            "Fill in the value column with numbers (empty cells and NA are allowed "
+            "for some rows, not all).",
+            {"rows": len(frame)},
+        )
+    frame, report["missing_values"] = _missing(frame, params, actions)
+    frame, report["too_short"] = _too_short(frame, name, actions)
+    report["actions"] = actions
+    return frame, report
+
+
+def _duplicates(
+    frame: pd.DataFrame, params: Params, name: str, actions: list[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    extra = frame.duplicated(["series_id", "ds"], keep="first")
+    count = int(extra.sum())
+    info: dict[str, Any] = {"count": count, "resolved_by": params.duplicates if count else None}
+    if not count:
+        return frame, info
+    first = frame[extra].iloc[0]
+    example = {"series_id": str(first["series_id"]), "ds": first["ds"].isoformat()}
+    info["example"] = example
+    if params.duplicates == "error":
+        raise InputError(
+            "duplicate_timestamps",
+            f"{name} has {count} rows that repeat a timestamp of their series "
+            f"(first: series {example['series_id']!r} at {example['ds']})",
+            "Keep one row per series and timestamp, or set duplicates=mean, sum or last "
+            "to combine them.",
+            {"count": count, **example},
+        )
+    if params.duplicates == "last":
+        frame = frame.drop_duplicates(["series_id", "ds"], keep="last", ignore_index=True)
+    else:
+        grouped = frame.groupby(["series_id", "ds"], sort=True, observed=True)["y"]
+        y = grouped.mean() if params.duplicates == "mean" else grouped.sum(min_count=1)
+        frame = y.reset_index()
+        frame["series_id"] = frame["series_id"].astype(str)
+    actions.append(f"combined {count} duplicate timestamp rows by {params.duplicates}")
+    return frame, info
+
+
+def _missing(
+    frame: pd.DataFrame, params: Params, actions: list[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    gaps = frame["y"].isna()
+    count = int(gaps.sum())
+    info: dict[str, Any] = {"count": count, "resolved_by": params.fill_missing if count else None}
+    if not count:
+        return frame, info
+    if params.fill_missing == "zero":
+        frame = frame.assign(y=frame["y"].fillna(0.0))
+    elif params.fill_missing == "interpolate":
+        filled = frame.groupby("series_id", sort=False)["y"].transform(
+            lambda s: s.interpolate(limit_area="inside")
+        )
+        frame = frame.assign(y=filled)
+    frame = frame[frame["y"].notna()].reset_index(drop=True)
+    actions.append(f"{params.fill_missing}: {count} missing values")
+    return frame, info
+
+
+def _too_short(
+    frame: pd.DataFrame, name: str, actions: list[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    sizes = frame.groupby("series_id", sort=False).size()
+    short = sizes[sizes < MIN_POINTS]
+    info: dict[str, Any] = {
+        "count": len(short),
+        "series": [str(s) for s in short.index[:MAX_LISTED]],
+    }
+    if len(short) == len(sizes):
+        raise InputError(
+            "too_few_rows",
+            f"{name} has fewer than {MIN_POINTS} dated values in every series "
+            f"(largest series: {int(sizes.max()) if len(sizes) else 0} value(s))",
+            f"Provide at least {MIN_POINTS} dated rows with values per series — more is "
+            "better: a year of data lets the model learn yearly seasonality.",
+            {"min_points": MIN_POINTS, "largest_series": int(sizes.max()) if len(sizes) else 0},
+        )
+    if len(short):
+        frame = frame[~frame["series_id"].isin(short.index)].reset_index(drop=True)
+        actions.append(f"dropped {len(short)} series with fewer than {MIN_POINTS} values")
+    return frame, info
