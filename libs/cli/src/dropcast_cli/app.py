@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 from pathlib import Path
@@ -73,6 +74,43 @@ def env(
     }
     for key, value in exports.items():
         typer.echo(f"export {key}={shlex.quote(value)}")
+
+
+@app.command()
+def status(
+    ref: Annotated[str, typer.Argument(help="Job id, uploaded object name or gs:// URI")],
+    wait: Annotated[bool, typer.Option(help="Wait until the job is done or failed")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait with --wait")] = 300.0,
+    home: Annotated[Path | None, typer.Option(help="State directory (default .dropcast)")] = None,
+) -> None:
+    """Show a job's status on the local stack (exit 0 done, 1 failed, 3 not finished)."""
+    from dropcast_cli import jobs
+    from dropcast_common.storage import GcsBlobStore
+
+    try:
+        info = stack.read(home)
+    except StackError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    os.environ.update(info.env())
+    store = GcsBlobStore(project=info.project)
+    try:
+        job = jobs.resolve_job(store, info.buckets["input"], ref)
+    except LookupError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    deadline = time.monotonic() + (timeout if wait else 0)
+    while True:
+        current = jobs.job_status(store, info.buckets["staging"], job)
+        final = current is not None and current.state in ("done", "failed")
+        if final or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    if current is None:
+        typer.echo(f"{job}  not accepted yet (no status)")
+        raise typer.Exit(3)
+    typer.echo(jobs.describe(current))
+    raise typer.Exit({"done": 0, "failed": 1}.get(current.state, 3))
 
 
 @app.command()

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class StackInfo:
     services: dict[str, str]
     pids: dict[str, int] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         """Environment that points the official clients at this stack."""
@@ -81,8 +83,12 @@ def check_prerequisites() -> str:
     return gcloud
 
 
-def up(home: Path | None = None) -> StackInfo:
-    """Start the stack (or return the one already running)."""
+def up(home: Path | None = None, env: Mapping[str, str] | None = None) -> StackInfo:
+    """Start the stack (or return the one already running).
+
+    ``env`` adds environment variables for both services (settings such as
+    ``DROPCAST_MAX_SERIES_PER_SHARD``).
+    """
     home = home_dir(home)
     if stack_file(home).exists():
         info = read(home)
@@ -97,14 +103,16 @@ def up(home: Path | None = None) -> StackInfo:
     logs = home / "logs"
     pids: dict[str, int] = {}
     try:
-        return _start(home, logs, gcloud, pids)
+        return _start(home, logs, gcloud, pids, dict(env or {}))
     except BaseException:
         for pid in reversed(pids.values()):
             procs.stop_group(pid)
         raise
 
 
-def _start(home: Path, logs: Path, gcloud: str, pids: dict[str, int]) -> StackInfo:
+def _start(
+    home: Path, logs: Path, gcloud: str, pids: dict[str, int], extra_env: dict[str, str]
+) -> StackInfo:
     pipe = pipeline_def.load()
     host = procs.LOOPBACK
     pubsub_host = f"{host}:{procs.free_port()}"
@@ -184,35 +192,14 @@ def _start(home: Path, logs: Path, gcloud: str, pids: dict[str, int]) -> StackIn
         "DROPCAST_RESULTS_TOPIC": pipe.results_topic,
         "DROPCAST_LOG_FORMAT": os.environ.get("DROPCAST_LOG_FORMAT", "text"),
         "DROPCAST_PUSH_AUTH": "false",
+        **extra_env,
     }
     for name in ("ingest", "forecast"):
         port = procs.free_port()
-        url = f"http://{host}:{port}"
-        pids[name] = procs.spawn(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"dropcast_{name}.main:app",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            logs / f"{name}.log",
-            env=service_env,
-        )
-        services[name] = url
+        services[name] = f"http://{host}:{port}"
+        pids[name] = _spawn_service(name, port, service_env, logs)
     for name, url in services.items():
-        procs.wait_until(
-            functools.partial(procs.http_ok, f"{url}/healthz"),
-            60,
-            f"{name} service",
-            pids[name],
-            logs / f"{name}.log",
-        )
+        _wait_healthy(name, url, pids[name], logs)
     subscriptions = provision.create_push_subscriptions(PROJECT, pipe, services)
 
     info = StackInfo(
@@ -231,7 +218,58 @@ def _start(home: Path, logs: Path, gcloud: str, pids: dict[str, int]) -> StackIn
         services=services,
         pids=dict(pids),
         logs={name: str(logs / f"{name}.log") for name in pids},
+        service_env=service_env,
     )
+    stack_file(home).write_text(json.dumps(asdict(info), indent=2) + "\n")
+    return info
+
+
+def _spawn_service(name: str, port: int, env: dict[str, str], logs: Path) -> int:
+    return procs.spawn(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"dropcast_{name}.main:app",
+            "--host",
+            procs.LOOPBACK,
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        logs / f"{name}.log",
+        env=env,
+    )
+
+
+def _wait_healthy(name: str, url: str, pid: int, logs: Path) -> None:
+    procs.wait_until(
+        functools.partial(procs.http_ok, f"{url}/healthz"),
+        60,
+        f"{name} service",
+        pid,
+        logs / f"{name}.log",
+    )
+
+
+def kill(service: str, home: Path | None = None) -> None:
+    """Kill a service at once (SIGKILL), as a crashed instance dies."""
+    info = read(home)
+    procs.stop_group(info.pids[service], grace_seconds=0)
+
+
+def restart(
+    service: str, home: Path | None = None, env: Mapping[str, str] | None = None
+) -> StackInfo:
+    """(Re)start a service on its port, with extra environment; push endpoints stay valid."""
+    info = read(home)
+    procs.stop_group(info.pids[service])
+    port = int(info.services[service].rsplit(":", 1)[1])
+    service_env = {**info.service_env, **(env or {})}
+    logs = Path(info.logs[service]).parent
+    info.pids[service] = _spawn_service(service, port, service_env, logs)
+    _wait_healthy(service, info.services[service], info.pids[service], logs)
     stack_file(home).write_text(json.dumps(asdict(info), indent=2) + "\n")
     return info
 

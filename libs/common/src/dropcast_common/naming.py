@@ -14,6 +14,8 @@ from dropcast_common.safety import safe_object_stem
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".dropcast.json")
 OUTPUT_SUFFIXES = (".error.json", ".report.json", ".png")
+# Custom metadata key on every object dropcast writes: such an object is never an upload.
+GENERATED_MARK = "dropcast-job"
 
 
 def job_id(bucket: str, name: str, generation: int) -> str:

@@ -11,6 +11,9 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dropcast_common.resilience import ChaosBlobStore, RetryingBlobStore
+from dropcast_common.storage import BlobStore, GcsBlobStore
+
 
 class CommonSettings(BaseSettings):
     """What every dropcast service needs to know about its environment."""
@@ -35,6 +38,9 @@ class CommonSettings(BaseSettings):
     push_clock_skew_seconds: int = Field(30, ge=0, le=300)
     # Used when the certificate response carries no Cache-Control max-age.
     push_certs_ttl_seconds: int = Field(3600, ge=60)
+    # Fault injection for resilience tests: every Nth storage call fails with
+    # a transient error (0 = off). Never set in production.
+    chaos_storage_fail_every: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _push_auth_complete(self) -> Self:
@@ -45,3 +51,22 @@ class CommonSettings(BaseSettings):
                 "and DROPCAST_PUSH_SERVICE_ACCOUNT (the push subscription's service account)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _no_feedback_loop(self) -> Self:
+        # Outputs or staged data landing in the watched bucket would trigger
+        # ingest again, forever: refuse such a configuration at startup.
+        if self.input_bucket in (self.staging_bucket, self.output_bucket):
+            raise ValueError(
+                f"DROPCAST_INPUT_BUCKET ({self.input_bucket}) must differ from the staging "
+                f"({self.staging_bucket}) and output ({self.output_bucket}) buckets: outputs "
+                "written where uploads are watched would be processed again in a loop"
+            )
+        return self
+
+    def blob_store(self) -> BlobStore:
+        """The production blob store: Cloud Storage, with in-request retries."""
+        store: BlobStore = GcsBlobStore(project=self.project)
+        if self.chaos_storage_fail_every:
+            store = ChaosBlobStore(store, self.chaos_storage_fail_every)
+        return RetryingBlobStore(store)

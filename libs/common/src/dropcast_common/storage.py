@@ -167,6 +167,26 @@ class GcsBlobStore:
             return [b.name for b in self.client.list_blobs(bucket, prefix=prefix)]
 
 
+def create_once(
+    store: BlobStore,
+    bucket: str,
+    name: str,
+    data: bytes,
+    content_type: str,
+    metadata: dict[str, str] | None = None,
+) -> bool:
+    """Create-only write; returns False when the object was already there.
+
+    An object already there is our own earlier attempt (or a concurrent
+    duplicate's): the step is done, which is what makes redelivery safe.
+    """
+    try:
+        store.create(bucket, name, data, content_type, metadata)
+    except PreconditionFailedError:
+        return False
+    return True
+
+
 def anonymous_credentials() -> Any:
     """Credentials for the emulators, which accept any (or no) token."""
     from google.auth.credentials import AnonymousCredentials

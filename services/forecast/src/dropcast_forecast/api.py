@@ -48,5 +48,5 @@ async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_
         raise MalformedEnvelopeError(f"not a dropcast work message: {exc}") from exc
     bind(job_id=message.job_id, shard=message.shard.index)
     # Fitting is CPU-bound and blocking; keep the event loop free for health checks.
-    await run_in_threadpool(handle_work, message, deps)
+    await run_in_threadpool(handle_work, message, deps, envelope.message.message_id)
     return Response(status_code=204)

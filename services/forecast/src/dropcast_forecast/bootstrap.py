@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dropcast_common.pubsub import Publisher, PubSubPublisher
-from dropcast_common.storage import BlobStore, GcsBlobStore
+from dropcast_common.storage import BlobStore
 from dropcast_forecast.config import ForecastSettings, get_settings
 
 
@@ -27,6 +27,6 @@ def bootstrap(
     settings = settings or get_settings()
     return ForecastDeps(
         settings=settings,
-        store=store or GcsBlobStore(project=settings.project),
+        store=store or settings.blob_store(),
         publisher=publisher or PubSubPublisher(settings.project),
     )

@@ -1,17 +1,29 @@
-"""Forecast use cases: one function each, adapters passed in."""
+"""Forecast use cases: one work message (one shard) at a time, adapters passed in.
+
+Delivery is at least once, and shards of one job race each other. So: each
+shard's result is staged create-only under a lease (one computation per
+shard, taken over if its worker dies), and the shard that completes the set
+assembles the final outputs under another lease, exactly once.
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import time
 from enum import StrEnum
 
-from dropcast_common import table
-from dropcast_common.errors import PreconditionFailedError
+from dropcast_common import naming, table
+from dropcast_common.errors import InputError
+from dropcast_common.lease import Lease, LeaseResult
 from dropcast_common.messages import WorkMessage
+from dropcast_common.pipeline import load as load_pipeline
+from dropcast_common.status import StatusStore, shard_done
+from dropcast_common.storage import create_once
+from dropcast_forecast.assembly import assemble, fail_job, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
-from dropcast_forecast.model import forecast_table
-from dropcast_forecast.writer import to_csv
+from dropcast_forecast.engine import run_forecast
 
 log = logging.getLogger("dropcast.forecast")
 
@@ -19,47 +31,104 @@ log = logging.getLogger("dropcast.forecast")
 class Outcome(StrEnum):
     """How a work message ended."""
 
-    DONE = "done"
-    ALREADY_DONE = "already_done"
+    DONE = "done"  # this delivery computed its shard
+    ALREADY_DONE = "already_done"  # an earlier delivery did
+    DEFERRED = "deferred"  # a live worker holds the shard's lease and will finish it
+    FAILED = "failed"  # the job failed on parameters the data can't honour
 
 
-def handle_work(message: WorkMessage, deps: ForecastDeps) -> Outcome:
-    """Forecast one shard and write the outputs (create-only, so duplicates are no-ops)."""
-    out = message.output
-    csv_name = f"{out.stem}.csv"
-    if deps.store.stat(out.bucket, csv_name) is not None:
-        log.info(
-            "output gs://%s/%s exists: duplicate delivery",
-            out.bucket,
-            csv_name,
-            extra={"job_id": message.job_id},
-        )
+def lease_seconds() -> float:
+    """How long a worker owns a step: its request timeout plus a margin."""
+    return load_pipeline().services["forecast"].request_timeout_seconds + 60.0
+
+
+def handle_work(message: WorkMessage, deps: ForecastDeps, message_id: str = "") -> Outcome:
+    """Forecast one shard, stage its part, and assemble the job if it was the last one."""
+    job, shard = message.job_id, message.shard
+    staging = message.staging_bucket
+    statuses = StatusStore(deps.store, staging)
+    status = statuses.get(job)
+    if status is not None and status.state in ("done", "failed"):
+        log.info("job already %s: duplicate work message", status.state, extra={"job_id": job})
         return Outcome.ALREADY_DONE
+
+    outcome = Outcome.ALREADY_DONE
+    results_name = naming.staging_part(job, shard.index, ".json")
+    if deps.store.stat(staging, results_name) is None:
+        owner = message_id or f"shard-{shard.index}"
+        lease = Lease(
+            deps.store,
+            staging,
+            naming.staging_part(job, shard.index, ".lease"),
+            owner,
+            lease_seconds(),
+        )
+        if lease.acquire() is LeaseResult.HELD:
+            log.info(
+                "shard %d/%d is being computed by another delivery",
+                shard.index + 1,
+                shard.count,
+                extra={"job_id": job},
+            )
+            return Outcome.DEFERRED
+        try:
+            compute_shard(message, deps)
+        except InputError as err:
+            fail_job(message, deps, err)
+            return Outcome.FAILED
+        outcome = Outcome.DONE
+    statuses.update(job, shard_done(shard.index))
+    assemble(message, deps, message_id or f"shard-{shard.index}")
+    return outcome
+
+
+def compute_shard(message: WorkMessage, deps: ForecastDeps) -> None:
+    """Fit every series of the shard and stage the part (forecast, then results)."""
+    job, shard = message.job_id, message.shard
     started = time.perf_counter()
-    bucket, name = _split_uri(message.shard.uri)
-    canonical = table.from_parquet(deps.store.read(bucket, name))
-    forecast = forecast_table(canonical, message.params)
-    try:
-        deps.store.create(out.bucket, csv_name, to_csv(forecast), "text/csv")
-    except PreconditionFailedError:
-        log.info(
-            "output gs://%s/%s written by a concurrent delivery",
-            out.bucket,
-            csv_name,
-            extra={"job_id": message.job_id},
-        )
-        return Outcome.ALREADY_DONE
     log.info(
-        "forecast gs://%s/%s: %d series in %.3fs",
-        out.bucket,
-        csv_name,
-        canonical["series_id"].nunique(),
-        time.perf_counter() - started,
-        extra={"job_id": message.job_id, "shard": message.shard.index},
+        "computing shard %d/%d",
+        shard.index + 1,
+        shard.count,
+        extra={"job_id": job, "shard": shard.index},
     )
-    return Outcome.DONE
+    bucket, name = split_uri(shard.uri)
+    canonical = table.from_parquet(deps.store.read(bucket, name))
+    quality = read_quality(deps, message)
+    run = run_forecast(canonical, message.params, frequencies=quality.get("frequencies") or {})
+    buffer = io.BytesIO()
+    run.forecast.to_parquet(buffer, index=False)
+    staging = message.staging_bucket
+    create_once(
+        deps.store,
+        staging,
+        naming.staging_part(job, shard.index, ".parquet"),
+        buffer.getvalue(),
+        "application/vnd.apache.parquet",
+    )
+    results = {
+        "series": [result.model_dump(mode="json") for result in run.series],
+        "timings": run.timings,
+    }
+    # The results object is written last: its presence marks the part complete.
+    create_once(
+        deps.store,
+        staging,
+        naming.staging_part(job, shard.index, ".json"),
+        json.dumps(results).encode(),
+        "application/json",
+    )
+    log.info(
+        "computed shard %d/%d: %d series in %.2fs",
+        shard.index + 1,
+        shard.count,
+        len(run.series),
+        time.perf_counter() - started,
+        extra={"job_id": job, "shard": shard.index, "series": len(run.series)},
+    )
 
 
-def _split_uri(uri: str) -> tuple[str, str]:
+def split_uri(uri: str) -> tuple[str, str]:
+    """``gs://bucket/name`` → (bucket, name)."""
     bucket, _, name = uri.removeprefix("gs://").partition("/")
     return bucket, name

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from dropcast_common.auth import PUSH_AUTH
 from dropcast_common.envelope import PushEnvelope, StorageNotification
 from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
 from dropcast_common.logs import log_context
 from dropcast_ingest.bootstrap import IngestDeps
+from dropcast_ingest.deadletters import handle_dead_letter
 from dropcast_ingest.handlers import handle_upload
 
 router = APIRouter()
@@ -43,7 +45,21 @@ async def push_uploads(
     note = StorageNotification.from_message(envelope.message)
     trace = (log_context.get() or {}).get("trace_id") or ""
     # Handlers block on storage and Pub/Sub; run them off the event loop.
-    from starlette.concurrency import run_in_threadpool
-
     await run_in_threadpool(handle_upload, note, deps, trace)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/push/dead-letter",
+    status_code=204,
+    responses=PUSH_RESPONSES,
+    dependencies=[PUSH_AUTH],
+    openapi_extra=PUSH_OPENAPI,
+)
+async def push_dead_letter(
+    request: Request, deps: Annotated[IngestDeps, Depends(get_deps)]
+) -> Response:
+    """Pub/Sub push endpoint of both dead-letter topics: fails the message's job, visibly."""
+    envelope = PushEnvelope.parse(await request.body())
+    await run_in_threadpool(handle_dead_letter, envelope.message, deps)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dropcast_common.pubsub import Publisher, PubSubPublisher
-from dropcast_common.storage import BlobStore, GcsBlobStore
+from dropcast_common.storage import BlobStore
 from dropcast_ingest.config import IngestSettings, get_settings
 from dropcast_ingest.limits import Limits
 
@@ -29,6 +29,6 @@ def bootstrap(
     settings = settings or get_settings()
     return IngestDeps(
         settings=settings,
-        store=store or GcsBlobStore(project=settings.project),
+        store=store or settings.blob_store(),
         publisher=publisher or PubSubPublisher(settings.project),
     )
