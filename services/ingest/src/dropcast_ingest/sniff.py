@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import struct
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -187,9 +188,7 @@ def sniff(path: Path, name: str, params: Params, limits: Limits) -> Sniffed:
             _inflate_all(path, limits, name)
         with open_bytes(path, compressed, limits, name) as stream:
             head = stream.read(sample_bytes + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        if isinstance(exc, InputError):
-            raise
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(
             "corrupt_compressed_file",
             f"{name} looks gzip-compressed but cannot be decompressed: {exc}",
