@@ -78,12 +78,14 @@ def test_forecast_api(case: schemathesis.Case) -> None:
 @ingest_auth.parametrize()
 def test_ingest_api_with_push_auth(case: schemathesis.Case) -> None:
     response = case.call()
-    assert response.status_code in {200, 400, 401, 403, 503}, response.text
+    # 503 is documented (certificates unreachable); any other 5xx is a crash.
+    assert response.status_code < 500 or response.status_code == 503, response.text
     case.validate_response(response, checks=CHECKS[1:])
 
 
 @forecast_auth.parametrize()
 def test_forecast_api_with_push_auth(case: schemathesis.Case) -> None:
     response = case.call()
-    assert response.status_code in {200, 400, 401, 403, 503}, response.text
+    # 503 is documented (certificates unreachable); any other 5xx is a crash.
+    assert response.status_code < 500 or response.status_code == 503, response.text
     case.validate_response(response, checks=CHECKS[1:])

@@ -153,15 +153,29 @@ def test_ingest_writes_error_report_of_hostile_name_inside_output_bucket(name: s
 
 
 @pytest.mark.parametrize(
-    "stem",
-    ["../../outside", "/etc/cron.d/x", "sub/dir/name", "..", ".", "", "con:out?*", "a\nb"],
+    "filename",
+    [
+        "../../outside.csv",
+        "/etc/cron.d/x.csv",
+        "sub/dir/name.csv",
+        "..",
+        ".",
+        "",
+        "con:out?*.csv",
+        "a\nb.csv",
+        "bidi\u202egpj.csv",
+        "x" * 400 + ".report.json",
+    ],
 )
-def test_local_path_is_always_inside_the_directory(tmp_path: Path, stem: str) -> None:
-    path = safety.safe_local_path(tmp_path, stem, ".csv")
+def test_local_path_is_always_inside_the_directory(tmp_path: Path, filename: str) -> None:
+    path = safety.safe_local_path(tmp_path, filename)
     assert path.parent == tmp_path
-    assert path.name.endswith(".csv")
     assert "/" not in path.name
+    assert path.name not in ("", ".", "..")
     assert _clean(path.name)
+    assert len(path.name.encode()) <= 255
+    if filename.endswith((".csv", ".json")):
+        assert path.suffix == Path(filename).suffix
     path.write_text("ok")  # a real file name the filesystem accepts
 
 
@@ -172,7 +186,7 @@ def test_local_path_through_planted_symlink_is_refused(tmp_path: Path) -> None:
     outdir.mkdir()
     (outdir / "report.csv").symlink_to(outside / "victim.csv")
     with pytest.raises(InputError) as caught:
-        safety.safe_local_path(outdir, "report", ".csv")
+        safety.safe_local_path(outdir, "report.csv")
     assert caught.value.code == "unsafe_output_path"
 
 

@@ -106,15 +106,27 @@ def unsafe_name_reason(name: str) -> str | None:
     return None
 
 
-def safe_local_path(directory: Path, stem: str, suffix: str) -> Path:
-    """``directory / (stem + suffix)`` for an untrusted stem, guaranteed inside ``directory``.
+def safe_local_path(directory: Path, filename: str) -> Path:
+    """``directory / filename`` for an untrusted file name, guaranteed inside ``directory``.
 
-    The stem is made one file name, never a path: separators and characters
-    Windows refuses become ``_``, as :func:`safe_object_stem` does for the
-    rest. Raises InputError(``unsafe_output_path``) if the file would still
-    land elsewhere, e.g. through a symbolic link already in the directory.
+    The name is made one file name, never a path: separators, control and
+    invisible characters and those Windows refuses become ``_``, ``.`` and
+    ``..`` are replaced, and a long name is cut before its extension.
+    Raises InputError(``unsafe_output_path``) if the file would still land
+    elsewhere, e.g. through a symbolic link already in the directory.
     """
-    path = directory / f"{_safe_stem(stem, _UNSAFE_LOCAL | {'/'})}{suffix}"
+    flat = "".join(
+        "_" if ch in _UNSAFE_LOCAL or ch == "/" or _unsafe_char(ch) else ch for ch in filename
+    )
+    if flat in ("", ".", ".."):
+        flat = f"unnamed-{_digest(filename)}"
+    if len(flat.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
+        base, dot, ext = flat.rpartition(".")
+        if not dot or len(ext) > 16:
+            base, ext = flat, ""
+        tail = f"-{_digest(filename)}{dot if ext else ''}{ext}"
+        flat = _truncate(base, MAX_SEGMENT_BYTES - len(tail.encode())) + tail
+    path = directory / flat
     if path.resolve().parent != directory.resolve():
         raise InputError(
             "unsafe_output_path",
