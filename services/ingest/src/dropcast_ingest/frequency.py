@@ -51,6 +51,7 @@ def infer(frame: pd.DataFrame) -> dict[str, str]:
             "month_start": (ds.dt.day == 1).groupby(sid, sort=False).all(),
             "month_end": ds.dt.is_month_end.groupby(sid, sort=False).all(),
             "weekend": (ds.dt.day_of_week >= 5).groupby(sid, sort=False).any(),
+            "skips_weekend": (steps == 3 * _DAY).groupby(sid, sort=False).any(),
             "first": ds.groupby(sid, sort=False).first(),
         }
     )
@@ -92,7 +93,8 @@ def _name(row: pd.Series) -> str:
         if days == 7:
             return f"W-{_WEEKDAYS[first.weekday()]}"
         if days == 1:
-            return "D" if row["weekend"] else "B"
+            # Weekdays only is business days once the data has stepped over a weekend.
+            return "B" if row["skips_weekend"] and not row["weekend"] else "D"
         return f"{days}D"
     seconds = int(step.total_seconds())
     if seconds % 3600 == 0:
