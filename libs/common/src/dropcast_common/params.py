@@ -47,8 +47,12 @@ class Params(BaseModel):
     dayfirst: bool | None = Field(
         None, description="Read 03/04 as 3 April (true) or March 4 (false); default: from the data."
     )
-    delimiter: str | None = Field(None, description="Field delimiter (default: sniffed).")
-    encoding: str | None = Field(None, description="Text encoding (default: sniffed).")
+    delimiter: str | None = Field(
+        None, description="Field delimiter: , ; | or tab (default: sniffed)."
+    )
+    encoding: str | None = Field(
+        None, description="Text encoding, e.g. utf-8, utf-16, cp1252 (default: sniffed)."
+    )
     decimal: Literal[".", ","] | None = Field(
         None, description="Decimal separator (default: sniffed)."
     )
