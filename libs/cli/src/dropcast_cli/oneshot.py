@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from dropcast_common.errors import InputError
 from dropcast_common.params import from_pairs, resolve
 from dropcast_common.reports import ErrorReport
 from dropcast_common.safety import safe_local_path
-from dropcast_forecast.model import forecast_table
-from dropcast_forecast.writer import to_csv
+from dropcast_forecast.engine import run_forecast
+from dropcast_forecast.outputs import render_outputs
+from dropcast_forecast.report import build_report
 from dropcast_ingest.normalise import normalise
 
 
@@ -25,19 +27,34 @@ class OneShotResult:
 
 
 def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
-    """Normalise and forecast ``source`` into ``outdir``; errors become ``<stem>.error.json``."""
+    """Forecast ``source`` into ``outdir``: ``<stem>.csv``, ``<stem>.png``, ``<stem>.report.json``.
+
+    Errors become ``<stem>.error.json``, as the service writes them.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     stem = Path(naming.output_stem(source.name)).name
     try:
         params = resolve(from_pairs(param_pairs))
+        started = time.perf_counter()
         normalised = normalise(source, source.name, params)
-        forecast = forecast_table(normalised.frame, params)
+        normalise_seconds = time.perf_counter() - started
+        run_ = run_forecast(normalised.frame, params, frequencies=normalised.frequencies)
     except InputError as err:
-        report = ErrorReport.from_error(err, source=str(source))
-        path = safe_local_path(outdir, stem, ".error.json")
-        path.write_bytes(report.to_bytes())
-        return OneShotResult(False, [path], report)
+        rejected = ErrorReport.from_error(err, source=str(source))
+        path = safe_local_path(outdir, f"{stem}.error.json")
+        path.write_bytes(rejected.to_bytes())
+        return OneShotResult(False, [path], rejected)
     name = Path(params.output_name).name if params.output_name else stem
-    path = safe_local_path(outdir, name, ".csv")
-    path.write_bytes(to_csv(forecast))
-    return OneShotResult(True, [path])
+    report = build_report(
+        series=run_.series,
+        params=params,
+        source=str(source),
+        quality=normalised.quality,
+        timings={"normalise_seconds": normalise_seconds, **run_.timings},
+    )
+    written = []
+    for output in render_outputs(name, normalised.frame, run_.forecast, report, params):
+        path = safe_local_path(outdir, output.name)
+        path.write_bytes(output.data)
+        written.append(path)
+    return OneShotResult(True, written)

@@ -1,51 +1,61 @@
-"""Fit Prophet to each series of a canonical table and predict the horizon.
+"""Prophet for one series: build, fit, predict. Pure: frames in, frames out.
 
-Pure: frames in, frames out, no network. The default model is the original
-project's (Prophet with its defaults, horizon 28), so hyndsight reproduces
-its published forecast.
+The default model is the original project's (Prophet with its defaults), so
+hyndsight reproduces its published forecast. Every other behaviour is a
+parameter from :class:`~dropcast_common.params.Params`.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib.metadata import version
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from dropcast_common.errors import InputError
 from dropcast_common.params import Params
+from dropcast_forecast.quiet import import_prophet
 
-log = logging.getLogger("dropcast.forecast.model")
-
-FORECAST_COLUMNS = ["series_id", "date", "prediction", "prediction_lower", "prediction_upper"]
-
-
-@dataclass
-class SeriesForecast:
-    """The forecast of one series."""
-
-    series_id: str
-    frame: pd.DataFrame  # columns: date, prediction, prediction_lower, prediction_upper
+# The Stan parameters Prophet accepts as a starting point (``fit(df, init=...)``).
+_INIT_KEYS = ("k", "m", "sigma_obs", "delta", "beta")
+_SCALARS = ("k", "m", "sigma_obs")
 
 
-def infer_frequency(ds: pd.Series) -> str:
-    """The series' pandas frequency alias; daily when it can't be told."""
-    values = pd.DatetimeIndex(ds.sort_values().unique())
-    if len(values) >= 3:
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            offset = pd.infer_freq(values)
-        if offset is not None:
-            return str(offset.freqstr)
-    return "D"
+def check_holidays_country(country: str) -> None:
+    """Raise InputError(``invalid_parameter``) unless the holidays package knows ``country``."""
+    _holiday_names(country.upper())
 
 
-def fit_predict(history: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Fit one series (columns ds, y) and predict ``params.horizon`` periods past its end."""
-    from prophet import Prophet
+@lru_cache(maxsize=16)
+def _holiday_names(country: str) -> frozenset[str]:
+    from prophet.make_holidays import get_holiday_names
 
-    model = Prophet(
+    import_prophet()
+    try:
+        return frozenset(get_holiday_names(country))
+    except (AttributeError, NotImplementedError) as exc:
+        import holidays
+
+        known = sorted(holidays.list_supported_countries())
+        raise InputError(
+            "invalid_parameter",
+            f"holidays_country {country!r} is not a country the holidays package knows",
+            f"Use an ISO 3166 code such as {', '.join(known[:8])} ({len(known)} supported).",
+            {"parameter": "holidays_country", "value": country},
+        ) from exc
+
+
+def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> Any:
+    """A Prophet model configured from ``params`` (not fitted)."""
+    prophet = import_prophet()
+    samples = params.uncertainty_samples if uncertainty_samples is None else uncertainty_samples
+    model = prophet.Prophet(
         growth=params.growth,
         interval_width=params.interval_width,
-        uncertainty_samples=params.uncertainty_samples,
+        uncertainty_samples=samples,
         seasonality_mode=params.seasonality_mode,
         yearly_seasonality=params.yearly_seasonality,
         weekly_seasonality=params.weekly_seasonality,
@@ -53,25 +63,82 @@ def fit_predict(history: pd.DataFrame, params: Params) -> pd.DataFrame:
         changepoint_prior_scale=params.changepoint_prior_scale,
         seasonality_prior_scale=params.seasonality_prior_scale,
     )
-    model.fit(history[["ds", "y"]])
-    freq = params.frequency or infer_frequency(history["ds"])
-    future = model.make_future_dataframe(periods=params.horizon, freq=freq, include_history=False)
+    if params.holidays_country:
+        country = params.holidays_country.upper()
+        _holiday_names(country)  # validates once per process instead of once per model
+        model.add_country_holidays(country_name=country)
+    return model
+
+
+def fit_prophet(
+    history: pd.DataFrame,
+    params: Params,
+    *,
+    init: Mapping[str, Any] | None = None,
+    uncertainty_samples: int | None = None,
+) -> Any:
+    """Fit Prophet to ``history`` (columns ds, y).
+
+    ``init`` is a warm start: the Stan parameters of an earlier fit of the
+    same series (see :func:`warm_start_init`), which Prophet's optimiser
+    starts from instead of its default guess.
+    """
+    model = build_prophet(params, uncertainty_samples=uncertainty_samples)
+    frame = _with_bounds(history[["ds", "y"]], params)
+    if init is not None:
+        model.fit(frame, init=dict(init))
+    else:
+        model.fit(frame)
+    return model
+
+
+def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.DataFrame:
+    """Predict at ``dates``: columns date, prediction, prediction_lower, prediction_upper.
+
+    Without uncertainty samples Prophet computes no interval; the bounds are
+    then NaN (empty cells in the CSV) rather than a fake zero-width band.
+    """
+    future = _with_bounds(pd.DataFrame({"ds": dates}), params)
     predicted = model.predict(future)
+    nan = np.full(len(predicted), np.nan)
     return pd.DataFrame(
         {
-            "date": predicted["ds"],
-            "prediction": predicted["yhat"],
-            "prediction_lower": predicted["yhat_lower"],
-            "prediction_upper": predicted["yhat_upper"],
+            "date": predicted["ds"].to_numpy(),
+            "prediction": predicted["yhat"].to_numpy(dtype="float64"),
+            "prediction_lower": predicted.get("yhat_lower", nan),
+            "prediction_upper": predicted.get("yhat_upper", nan),
         }
     )
 
 
-def forecast_table(canonical: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Forecast every series of a canonical table; columns FORECAST_COLUMNS."""
-    parts = []
-    for series_id, history in canonical.groupby("series_id", sort=True):
-        predicted = fit_predict(history, params)
-        predicted.insert(0, "series_id", str(series_id))
-        parts.append(predicted)
-    return pd.concat(parts, ignore_index=True)[FORECAST_COLUMNS]
+def warm_start_init(model: Any) -> dict[str, Any]:
+    """The fitted Stan parameters of ``model``, in the form ``fit_prophet(init=...)`` takes."""
+    params: dict[str, np.ndarray] = model.params
+    out: dict[str, Any] = {}
+    for key in _INIT_KEYS:
+        first_draw = np.asarray(params[key])[0]  # MAP fits hold one draw
+        out[key] = first_draw.reshape(-1)[0].item() if key in _SCALARS else first_draw
+    return out
+
+
+def versions() -> dict[str, str]:
+    """Versions of Prophet, the cmdstan it runs and cmdstanpy, for the report's lineage."""
+    prophet = import_prophet()
+    from prophet.models import CmdStanPyBackend
+
+    return {
+        "prophet": str(prophet.__version__),
+        "cmdstan": str(CmdStanPyBackend.CMDSTAN_VERSION),
+        "cmdstanpy": version("cmdstanpy"),
+    }
+
+
+def _with_bounds(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Add the cap and floor columns logistic growth needs (no-op otherwise)."""
+    if params.growth != "logistic":
+        return frame
+    frame = frame.copy()
+    frame["cap"] = params.cap
+    if params.floor is not None:
+        frame["floor"] = params.floor
+    return frame

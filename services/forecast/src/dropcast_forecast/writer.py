@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dropcast_common.safety import safe_csv_cell
 
@@ -10,13 +14,25 @@ SINGLE_SERIES_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_u
 
 
 def to_csv(forecast: pd.DataFrame) -> bytes:
-    """CSV as the original's users parse it; ``series_id`` first when there are several."""
+    """CSV as the original's users parse it; ``series_id`` first when there are several.
+
+    A single series keeps exactly ``date,prediction,prediction_lower,prediction_upper``.
+    Missing bounds (intervals turned off) are empty cells.
+    """
     frame = forecast.copy()
     frame["series_id"] = frame["series_id"].astype(str).map(safe_csv_cell)
     frame["date"] = _format_dates(frame["date"])
     if frame["series_id"].nunique() <= 1:
         frame = frame[SINGLE_SERIES_COLUMNS]
     return frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def to_parquet(forecast: pd.DataFrame) -> bytes:
+    """Parquet with ``series_id`` always present: a machine format keeps one schema."""
+    table = pa.Table.from_pandas(forecast, preserve_index=False)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
 
 
 def _format_dates(dates: pd.Series) -> pd.Series:

@@ -1,0 +1,50 @@
+"""What happened to each series: the records the report and the shard parts carry.
+
+Plain pydantic models, so a forecast shard can stage its results as JSON
+and the shard that assembles the job can merge them into one report.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Method = Literal["prophet", "seasonal_naive", "mean", "skipped"]
+
+
+class Backtest(BaseModel):
+    """Accuracy on a holdout of the last ``holdout`` observations, refitted without them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    holdout: int = Field(description="Observations held out (one horizon).")
+    mae: float = Field(description="Mean absolute error.")
+    smape: float = Field(description="Symmetric MAPE in percent (0 to 200).")
+    mase: float | None = Field(
+        description="MAE scaled by the in-sample MAE of the seasonal naive method "
+        "(below 1 beats it); None when that scale is zero."
+    )
+    naive_mae: float = Field(
+        description="MAE of the seasonal naive forecast of the same holdout, for comparison."
+    )
+    season_length: int = Field(description="Lag of the seasonal naive method.")
+
+
+class SeriesResult(BaseModel):
+    """How one series was forecast, how long it took and how accurate it was."""
+
+    model_config = ConfigDict(frozen=True)
+
+    series_id: str
+    method: Method
+    reason: str | None = Field(None, description="Why a fallback was used or the series skipped.")
+    frequency: str | None = None
+    observations: int = 0
+    start: str | None = None
+    end: str | None = None
+    fit_seconds: float = 0.0
+    predict_seconds: float = 0.0
+    backtest_seconds: float = 0.0
+    backtest: Backtest | None = None
+    backtest_note: str | None = Field(None, description="Why there is no backtest.")

@@ -1,0 +1,47 @@
+"""The warm pool: private scratch per worker, reuse, and a dead worker is transient."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import cmdstanpy
+import pandas as pd
+import pytest
+
+from dropcast_common.errors import TransientError
+from dropcast_common.params import Params
+from dropcast_forecast import parallel
+from dropcast_forecast.engine import build_tasks
+from dropcast_forecast.worker import scratch_dirs
+
+
+def test_each_worker_has_its_own_cmdstan_scratch(fresh_pool: None) -> None:
+    pool = parallel.get_pool(2)
+    root = Path(parallel.pool_scratch() or "")
+    seen = dict(f.result() for f in [pool.submit(scratch_dirs) for _ in range(16)])
+    for pid, dirs in seen.items():
+        assert pid != os.getpid()
+        assert len(set(dirs)) == 1, "every cmdstanpy module must point at the same place"
+        assert Path(dirs[0]).parent == root
+        assert Path(dirs[0]).is_dir()
+        assert dirs[0] != cmdstanpy._TMPDIR
+    assert len({dirs[0] for dirs in seen.values()}) == len(seen)
+    assert parallel.get_pool(2) is pool  # warm: reused, not rebuilt
+    parallel.shutdown_pool()
+    assert not root.exists()
+
+
+def test_a_dead_worker_is_a_transient_error_and_the_pool_recovers(
+    make_series: Any, fresh_pool: None
+) -> None:
+    canonical = pd.concat([make_series("a", periods=30), make_series("b", periods=30)])
+    tasks = build_tasks(canonical, Params(horizon=3), {}, {})
+    pool = parallel.get_pool(2)
+    with pytest.raises(BaseException):  # noqa: B017, PT011 - the pool reports it in its own way
+        pool.submit(os._exit, 1).result()
+    with pytest.raises(TransientError, match="worker died"):
+        parallel.map_series(tasks, Params(horizon=3), 2)
+    outcomes = parallel.map_series(tasks, Params(horizon=3), 2)
+    assert [o.result.series_id for o in outcomes] == ["a", "b"]
