@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Kind = Literal[
     "iso", "dmy", "compact", "year", "year_month", "quarter", "epoch_s", "epoch_ms", "strptime"
@@ -44,8 +46,12 @@ _QUARTER = re.compile(
     r"^(?:(?P<year>\d{4})\s*[-/ ]?\s*[Qq](?P<q>[1-4])"
     r"|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<year2>\d{4}))$"
 )
+_MONTH_WORD = re.compile(r"(?i)(^|[^a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*")
 _EPOCH_S = re.compile(r"^\d{9,10}(?:\.\d+)?$")
 _EPOCH_MS = re.compile(r"^\d{12,13}$")
+
+# Naive ISO layouts Arrow parses natively (offsets and fractions go through pandas).
+_ISO_FAST = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
 # Month-name layouts, tried in order; numeric d/m/y layouts are handled by _DMY.
 _NAMED_FORMATS = (
@@ -138,7 +144,7 @@ def detect(
         ):
             if share(pattern) >= MIN_SHARE:
                 return DateFormat(kind)  # type: ignore[arg-type]
-    if not any(ch.isalpha() for v in values[:50] for ch in v):
+    if not any(_MONTH_WORD.search(v) for v in values[:50]):
         return None
     sample = pd.Series(values[:200], dtype="object")
     for fmt in _NAMED_FORMATS:
@@ -208,6 +214,18 @@ def parse(values: pd.Series, fmt: DateFormat) -> pd.Series:
     else:
         out = pd.to_datetime(text, format=fmt.strptime, errors="coerce")
     return out.astype("datetime64[ns]")
+
+
+def parse_array(values: pa.Array, fmt: DateFormat) -> np.ndarray:
+    """Like :func:`parse`, for an Arrow string array; plain ISO layouts take a fast path."""
+    if fmt.kind == "iso":
+        text = pc.utf8_trim_whitespace(values)
+        for layout in _ISO_FAST:
+            stamps = pc.strptime(text, format=layout, unit="ns", error_is_null=True)
+            if stamps.null_count == values.null_count:
+                return np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+    series = pd.Series(values.to_pandas(), dtype="object")
+    return parse(series, fmt).to_numpy(dtype="datetime64[ns]")
 
 
 def from_year_quarter(year: pd.Series, quarter: pd.Series) -> pd.Series:

@@ -42,17 +42,17 @@ def infer(frame: pd.DataFrame) -> dict[str, str]:
     """Frequency alias per series of a canonical frame (sorted, one row per timestamp)."""
     ds = frame["ds"]
     sid = frame["series_id"]
-    steps = ds.groupby(sid, sort=False).diff()
-    months = (ds.dt.year * 12 + ds.dt.month).groupby(sid, sort=False).diff()
+    steps = ds.groupby(sid, sort=False, observed=True).diff()
+    months = (ds.dt.year * 12 + ds.dt.month).groupby(sid, sort=False, observed=True).diff()
     per_series = pd.DataFrame(
         {
             "step": _mode(sid, steps),
             "month_step": _mode(sid, months),
-            "month_start": (ds.dt.day == 1).groupby(sid, sort=False).all(),
-            "month_end": ds.dt.is_month_end.groupby(sid, sort=False).all(),
-            "weekend": (ds.dt.day_of_week >= 5).groupby(sid, sort=False).any(),
-            "skips_weekend": (steps == 3 * _DAY).groupby(sid, sort=False).any(),
-            "first": ds.groupby(sid, sort=False).first(),
+            "month_start": (ds.dt.day == 1).groupby(sid, sort=False, observed=True).all(),
+            "month_end": ds.dt.is_month_end.groupby(sid, sort=False, observed=True).all(),
+            "weekend": (ds.dt.day_of_week >= 5).groupby(sid, sort=False, observed=True).any(),
+            "skips_weekend": (steps == 3 * _DAY).groupby(sid, sort=False, observed=True).any(),
+            "first": ds.groupby(sid, sort=False, observed=True).first(),
         }
     )
     return {str(k): _name(row) for k, row in per_series.iterrows()}
@@ -106,7 +106,9 @@ def _name(row: pd.Series) -> str:
 
 def gaps(frame: pd.DataFrame, frequencies: dict[str, str]) -> dict[str, Any]:
     """Missing periods per series, given each series' frequency (for the quality report)."""
-    spans = frame.groupby("series_id", sort=False)["ds"].agg(["first", "last", "count"])
+    spans = frame.groupby("series_id", sort=False, observed=True)["ds"].agg(
+        ["first", "last", "count"]
+    )
     expected_cache: dict[tuple[pd.Timestamp, pd.Timestamp, str], int] = {}
     missing: dict[str, int] = {}
     for sid, first, last, count in spans.itertuples():

@@ -104,7 +104,10 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         _collect(batch, roles, date, sniffed, log_, collected, where)
         limits.check_series(len(collected.series), name)
     _refuse_bad_shape(name, log_, malformed, len(roles.values))
+    # Give the reader's freed blocks back before the frame is sorted and grouped.
+    pa.default_memory_pool().release_unused()
     frame, report = quality.clean(collected.frame(), params, name)
+    frame = frame.assign(series_id=frame["series_id"].cat.remove_unused_categories())
     if params.frequency:
         frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), params.frequency)
     else:
@@ -137,7 +140,20 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         "gaps": frequency.gaps(frame, frequencies),
         "actions": actions,
     }
-    return Normalised(frame[COLUMNS], report_out, frequencies)
+    return Normalised(_with_string_ids(frame)[COLUMNS], report_out, frequencies)
+
+
+def _with_string_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical series ids to pandas' Arrow-backed strings, without a Python str per row."""
+    ids = frame["series_id"]
+    names = pa.array([str(c) for c in ids.cat.categories], pa.string())
+    strings = pc.take(names, pa.array(ids.cat.codes.to_numpy()))
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    return frame.assign(
+        series_id=pd.Series(
+            strings.to_pandas(types_mapper={pa.string(): dtype}.get).array, index=frame.index
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -180,14 +196,18 @@ class _Collected:
                     "y": pd.Series([], dtype="float64"),
                 }
             )
-        series_id = pa.chunked_array(self.ids).to_pandas().astype("str")
+        # Series ids stay categorical (codes sorted like the names) while the
+        # frame is cleaned: sorting and grouping then work on small integers,
+        # and no Python string is made per row.
+        series_id = pa.chunked_array(self.ids).to_pandas()
+        series_id = series_id.cat.reorder_categories(sorted(series_id.cat.categories))
         return pd.DataFrame(
             {
-                "series_id": series_id.to_numpy(),
-                "ds": np.concatenate(self.stamps).astype("datetime64[ns]"),
-                "y": np.concatenate(self.values).astype("float64"),
+                "series_id": series_id,
+                "ds": np.concatenate(self.stamps).astype("datetime64[ns]", copy=False),
+                "y": np.concatenate(self.values).astype("float64", copy=False),
             }
-        ).astype({"series_id": "str"})
+        )
 
 
 def _collect(
@@ -223,16 +243,14 @@ def _collect(
 
 
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
-    first = pd.Series(batch.column(date.columns[0]).to_pandas(), dtype="object")
-    if date.combine == "year_quarter":
-        second = pd.Series(batch.column(date.columns[1]).to_pandas(), dtype="object")
-        parsed = dates.from_year_quarter(first, second)
-    elif date.combine == "year_month":
-        second = pd.Series(batch.column(date.columns[1]).to_pandas(), dtype="object")
-        parsed = dates.from_year_month(first, second)
-    else:
+    if date.combine == "single":
         assert date.format is not None
-        parsed = dates.parse(first, date.format)
+        return dates.parse_array(batch.column(date.columns[0]), date.format)
+    first, second = (pd.Series(batch.column(c).to_pandas(), dtype="object") for c in date.columns)
+    if date.combine == "year_quarter":
+        parsed = dates.from_year_quarter(first, second)
+    else:
+        parsed = dates.from_year_month(first, second)
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dropcast_common.errors import InputError
@@ -58,7 +59,8 @@ def clean(frame: pd.DataFrame, params: Params, name: str) -> tuple[pd.DataFrame,
     """
     report: dict[str, Any] = {}
     actions: list[str] = []
-    frame = frame.sort_values(["series_id", "ds"], kind="stable", ignore_index=True)
+    if not _is_sorted(frame):
+        frame = frame.sort_values(["series_id", "ds"], kind="stable", ignore_index=True)
     frame, report["duplicates"] = _duplicates(frame, params, name, actions)
     if frame.empty or frame["y"].isna().all():
         raise InputError(
@@ -74,15 +76,40 @@ def clean(frame: pd.DataFrame, params: Params, name: str) -> tuple[pd.DataFrame,
     return frame, report
 
 
+def _is_sorted(frame: pd.DataFrame) -> bool:
+    """Whether rows already come by series, then time (most exports do): no sort, no copy."""
+    ids = frame["series_id"]
+    if (
+        not isinstance(ids.dtype, pd.CategoricalDtype)
+        or not ids.cat.categories.is_monotonic_increasing
+    ):
+        return False
+    codes = ids.cat.codes.to_numpy()
+    stamps = frame["ds"].to_numpy()
+    step = np.diff(codes)
+    return bool((step >= 0).all() and (np.diff(stamps)[step == 0] >= np.timedelta64(0)).all())
+
+
+def _repeats(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the previous row's series and timestamp (the frame is sorted)."""
+    ids = frame["series_id"]
+    codes = ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype) else None
+    if codes is None:
+        return frame.duplicated(["series_id", "ds"], keep="first").to_numpy()
+    stamps = frame["ds"].to_numpy()
+    same = (codes[1:] == codes[:-1]) & (stamps[1:] == stamps[:-1])
+    return np.concatenate([[False], same])
+
+
 def _duplicates(
     frame: pd.DataFrame, params: Params, name: str, actions: list[str]
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    extra = frame.duplicated(["series_id", "ds"], keep="first")
+    extra = _repeats(frame)
     count = int(extra.sum())
     info: dict[str, Any] = {"count": count, "resolved_by": params.duplicates if count else None}
     if not count:
         return frame, info
-    first = frame[extra].iloc[0]
+    first = frame.iloc[int(np.flatnonzero(extra)[0])]
     example = {"series_id": str(first["series_id"]), "ds": first["ds"].isoformat()}
     info["example"] = example
     if params.duplicates == "error":
@@ -100,7 +127,6 @@ def _duplicates(
         grouped = frame.groupby(["series_id", "ds"], sort=True, observed=True)["y"]
         y = grouped.mean() if params.duplicates == "mean" else grouped.sum(min_count=1)
         frame = y.reset_index()
-        frame["series_id"] = frame["series_id"].astype(str)
     actions.append(f"combined {count} duplicate timestamp rows by {params.duplicates}")
     return frame, info
 
@@ -116,7 +142,7 @@ def _missing(
     if params.fill_missing == "zero":
         frame = frame.assign(y=frame["y"].fillna(0.0))
     elif params.fill_missing == "interpolate":
-        filled = frame.groupby("series_id", sort=False)["y"].transform(
+        filled = frame.groupby("series_id", sort=False, observed=True)["y"].transform(
             lambda s: s.interpolate(limit_area="inside")
         )
         frame = frame.assign(y=filled)
@@ -128,7 +154,7 @@ def _missing(
 def _too_short(
     frame: pd.DataFrame, name: str, actions: list[str]
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    sizes = frame.groupby("series_id", sort=False).size()
+    sizes = frame.groupby("series_id", sort=False, observed=True).size()
     short = sizes[sizes < MIN_POINTS]
     info: dict[str, Any] = {
         "count": len(short),
