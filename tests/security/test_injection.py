@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from dropcast_common.logs import CloudJsonFormatter, TextFormatter, bind, log_context
-from dropcast_common.safety import plain_label, safe_csv_cell
+from dropcast_common.safety import safe_csv_cell
+from dropcast_forecast.chart import render_chart
 from dropcast_forecast.writer import to_csv
 
 FORMULAS = [
@@ -71,8 +72,20 @@ def test_forecast_csv_has_no_cell_a_spreadsheet_would_run() -> None:
     assert seen == {*(f.replace("\r", "\n") for f in FORMULAS), "plain"}
 
 
-def test_plain_label_escapes_matplotlib_math() -> None:
-    assert plain_label("$\\frac{1}{0}$ sales") == "\\$\\frac{1}{0}\\$ sales"
+@pytest.mark.parametrize("title", ["$\\undefinedmacro{x}$", "$x^{$", "plain"])
+def test_chart_draws_math_markup_in_user_text_literally(title: str) -> None:
+    # matplotlib would parse $...$ as math and raise on bad markup: a crash, not a report.
+    ids = [title, "b"]
+    canonical = pd.DataFrame(
+        {
+            "series_id": [i for i in ids for _ in range(3)],
+            "ds": list(pd.date_range("2024-01-01", periods=3)) * 2,
+            "y": [1.0, 2.0, 3.0] * 2,
+        }
+    )
+    forecast = _forecast(ids).assign(date=lambda f: f["date"] + pd.Timedelta(days=3))
+    png = render_chart(canonical, forecast, title=title)
+    assert png.startswith(b"\x89PNG")
 
 
 def _record(message: str, *args: object, exc: str | None = None) -> logging.LogRecord:

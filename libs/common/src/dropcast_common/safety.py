@@ -8,11 +8,10 @@ a file. Three places would let them do harm, and each has one function:
   output directory, whatever ``..``, ``/``, control characters or odd
   Unicode the name holds;
 - CSV cells (:func:`safe_csv_cell`): a series id that a spreadsheet
-  would run as a formula is prefixed with ``'``;
-- chart labels (:func:`plain_label`): matplotlib must not read ``$...$``
-  in a series id as math markup.
+  would run as a formula is prefixed with ``'``.
 
-Log lines are escaped by :mod:`dropcast_common.logs` itself.
+Log lines are escaped by :mod:`dropcast_common.logs` itself; chart text
+is drawn with ``parse_math=False`` (``dropcast_forecast.chart``).
 """
 
 from __future__ import annotations
@@ -152,8 +151,3 @@ def safe_csv_cell(value: str) -> str:
     if value and value[0] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
-
-
-def plain_label(text: str) -> str:
-    """Text for a matplotlib title or legend, shown as-is (no ``$...$`` math parsing)."""
-    return text.replace("$", r"\$")

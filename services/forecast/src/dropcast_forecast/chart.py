@@ -58,7 +58,8 @@ def render_chart(
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
         ax.grid(alpha=0.3)
         if count > 1:
-            ax.set_title(series_id[:40], fontsize=9)
+            # Series ids and titles are user text: never parsed as $...$ math (which can raise).
+            ax.set_title(series_id[:40], fontsize=9, parse_math=False)
         ax.tick_params(labelsize=8)
     for ax in axes[len(shown) :]:
         ax.set_visible(False)
@@ -67,7 +68,7 @@ def render_chart(
     heading = title or "dropcast forecast"
     if total > len(shown):
         heading += f" — {len(shown)} largest of {total} series"
-    figure.suptitle(heading, fontsize=11)
+    figure.suptitle(heading, fontsize=11, parse_math=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
