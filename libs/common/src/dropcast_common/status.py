@@ -95,7 +95,10 @@ class StatusStore:
                 current = JobStatus.model_validate_json(raw)
                 generation = info.generation
             updated = change(current.model_copy(deep=True))
-            if _RANK[updated.state] < _RANK[current.state] or current.state in ("done", "failed"):
+            stored = generation != 0
+            if stored and (
+                _RANK[updated.state] < _RANK[current.state] or current.state in ("done", "failed")
+            ):
                 # Final states stay final; progress never goes backwards.
                 if current.state in ("done", "failed"):
                     return current
