@@ -22,6 +22,9 @@ from dropcast_forecast.quiet import import_prophet
 # The Stan parameters Prophet accepts as a starting point (``fit(df, init=...)``).
 _INIT_KEYS = ("k", "m", "sigma_obs", "delta", "beta")
 _SCALARS = ("k", "m", "sigma_obs")
+# What Prophet's Stan program reads, split by how it is passed.
+_STAN_SCALARS = ("T", "S", "K", "tau", "trend_indicator", "sigmas")
+_STAN_ARRAYS = ("y", "t", "cap", "t_change", "s_a", "s_m")
 
 
 def check_holidays_country(country: str) -> None:
@@ -63,6 +66,7 @@ def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> 
         changepoint_prior_scale=params.changepoint_prior_scale,
         seasonality_prior_scale=params.seasonality_prior_scale,
     )
+    model.stan_backend = array_backend()
     if params.holidays_country:
         country = params.holidays_country.upper()
         _holiday_names(country)  # validates once per process instead of once per model
@@ -109,6 +113,39 @@ def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.D
             "prediction_upper": predicted.get("yhat_upper", nan),
         }
     )
+
+
+@lru_cache(maxsize=1)
+def _array_backend_class() -> type:
+    """Prophet's cmdstanpy backend, handing Stan its data as numpy arrays instead of lists.
+
+    Prophet converts every array to a Python list before cmdstanpy writes
+    the data file; the JSON writer then walks each element in Python, and
+    that costs about a tenth of a fit for a few years of daily data. numpy
+    arrays take the writer's vectorised path. Same keys, same values, same
+    fit (a test compares this with Prophet's own conversion).
+    """
+    import_prophet()
+    from prophet.models import CmdStanPyBackend
+
+    class ArrayBackend(CmdStanPyBackend):
+        @staticmethod
+        def prepare_data(
+            init: dict[str, Any], data: dict[str, Any]
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
+            stan_data = {key: data[key] for key in _STAN_SCALARS}
+            stan_data.update({key: np.asarray(data[key]) for key in _STAN_ARRAYS})
+            stan_data["X"] = data["X"].to_numpy()
+            stan_init = {key: init[key] for key in _SCALARS}
+            stan_init.update({key: np.asarray(init[key]) for key in ("delta", "beta")})
+            return stan_init, stan_data
+
+    return ArrayBackend
+
+
+def array_backend() -> Any:
+    """A fresh backend for one model (a backend keeps its last fit, so models don't share one)."""
+    return _array_backend_class()()
 
 
 def warm_start_init(model: Any) -> dict[str, Any]:
