@@ -225,7 +225,7 @@ def test_message_failing_every_attempt_is_dead_lettered_and_the_job_fails(
 @pytest.mark.timeout(600)
 def test_hundred_files_at_once(info: local_stack.StackInfo, tmp_path: Path) -> None:
     names = [f"delivery/burst/f{k:03d}.csv" for k in range(100)]
-    for k, name in enumerate(names):
+    for k in range(len(names)):
         daily_series(90, seed=1000 + k).to_csv(tmp_path / f"f{k:03d}.csv", index=False)
     with ThreadPoolExecutor(8) as pool:
         list(
