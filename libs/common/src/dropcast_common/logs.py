@@ -11,12 +11,21 @@ import json
 import logging
 import sys
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 # Request-scoped fields (job id, trace) that every log line of a request carries.
 log_context: ContextVar[dict[str, Any] | None] = ContextVar("dropcast_log_context", default=None)
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Python level name → Cloud Logging LogSeverity (an unknown name would be dropped to DEFAULT).
+_SEVERITY = {
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARNING": "WARNING",
+    "ERROR": "ERROR",
+    "CRITICAL": "CRITICAL",
+}
 
 
 def bind(**fields: Any) -> None:
@@ -40,17 +49,22 @@ class CloudJsonFormatter(logging.Formatter):
         self._project = project
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "severity": record.levelname if record.levelname != "WARNING" else "WARNING",
-            "message": record.getMessage(),
-            "logger": record.name,
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-        }
         fields = _extra_fields(record)
         trace = fields.pop("trace_id", None)
+        # Job fields first; the keys Cloud Logging interprets are set last, so
+        # no extra field can replace the severity, message or trace.
+        entry: dict[str, Any] = {
+            **fields,
+            "severity": _SEVERITY.get(record.levelname, "DEFAULT"),
+            "message": record.getMessage(),
+            "logger": record.name,
+            # RFC 3339 in UTC whatever the machine's zone (Cloud Logging reads "time").
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        }
         if trace:
             entry["logging.googleapis.com/trace"] = f"projects/{self._project}/traces/{trace}"
-        entry.update(fields)
         if record.exc_info:
             entry["stack_trace"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=True)
@@ -99,6 +113,8 @@ def trace_from_header(header: str | None) -> str | None:
     if not header:
         return None
     if header.count("-") == 3 and header.startswith("00-"):  # W3C traceparent
-        return header.split("-")[1]
-    trace = header.split("/", 1)[0].strip()
-    return trace if trace.isalnum() else None
+        trace = header.split("-")[1]
+    else:
+        trace = header.split("/", 1)[0].strip()
+    # Both formats carry hex; anything else is not a trace id and is not logged.
+    return trace if trace.isascii() and trace.isalnum() else None

@@ -62,12 +62,13 @@ def assemble(message: WorkMessage, deps: ForecastDeps, owner: str) -> bool:
     series = message_series_count(files)
     StatusStore(deps.store, staging).update(job, mark("done", outputs=outputs))
     publish_result(deps, message, "done", outputs)
+    elapsed = time.perf_counter() - started
     log.info(
         "assembled %d shard(s) in %.2fs: %s",
         count,
-        time.perf_counter() - started,
+        elapsed,
         outputs["csv"],
-        extra={"job_id": job, "shards": count, "series": series},
+        extra={"job_id": job, "shards": count, "series": series, "seconds": round(elapsed, 3)},
     )
     return True
 

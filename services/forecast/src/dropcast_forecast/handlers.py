@@ -118,13 +118,19 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps) -> None:
         json.dumps(results).encode(),
         "application/json",
     )
+    elapsed = time.perf_counter() - started
     log.info(
         "computed shard %d/%d: %d series in %.2fs",
         shard.index + 1,
         shard.count,
         len(run.series),
-        time.perf_counter() - started,
-        extra={"job_id": job, "shard": shard.index, "series": len(run.series)},
+        elapsed,
+        extra={
+            "job_id": job,
+            "shard": shard.index,
+            "series": len(run.series),
+            "seconds": round(elapsed, 3),
+        },
     )
 
 

@@ -49,6 +49,8 @@ def handle_upload(note: StorageNotification, deps: IngestDeps, trace_id: str = "
         return Outcome.IGNORED
 
     job = naming.job_id(obj.bucket, obj.name, obj.generation)
+    # The first line of every job's trail (and of each redelivery of its notification).
+    log.info("notification for %s#%d", obj.uri, obj.generation, extra={"job_id": job})
     statuses = StatusStore(deps.store, settings.staging_bucket)
     known = statuses.get(job)
     if known is not None and known.state in ("done", "failed"):
@@ -83,12 +85,13 @@ def handle_upload(note: StorageNotification, deps: IngestDeps, trace_id: str = "
         return Outcome.REJECTED
 
     stage_and_publish(deps, note, job, stem, params, result, trace_id)
+    elapsed = time.perf_counter() - started
     log.info(
         "accepted %s: %d series in %.3fs",
         obj.uri,
         result.series_count,
-        time.perf_counter() - started,
-        extra={"job_id": job, "series": result.series_count},
+        elapsed,
+        extra={"job_id": job, "series": result.series_count, "seconds": round(elapsed, 3)},
     )
     return Outcome.ACCEPTED
 
