@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,9 +275,14 @@ def test_submit_a_good_file_on_the_local_stack(
     status = _cli(stack, "status", "cli/submit/good/hyndsight.csv", cwd=tmp_path)
     assert status.returncode == 0
     assert status.stdout.startswith(f"{job}  done")
-    logs = _cli(stack, "logs", "--job", job, cwd=tmp_path)
-    trail = logs.stdout.splitlines()
-    assert trail, logs.stderr
+    # Status says done just before assembly logs its line: give the line a moment.
+    deadline = time.monotonic() + 15
+    while True:
+        logs = _cli(stack, "logs", "--job", job, cwd=tmp_path)
+        trail = logs.stdout.splitlines()
+        if (trail and "assembled" in trail[-1]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert all(f"job_id={job}" in line for line in trail)
     assert "notification for gs://dropcast-input/cli/submit/good/hyndsight.csv" in trail[0]
     assert "assembled 1 shard(s)" in trail[-1]
