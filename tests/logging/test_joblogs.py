@@ -98,3 +98,13 @@ def test_unknown_service_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["logs", "--service", "web", "--home", str(tmp_path)])
     assert result.exit_code == 1
     assert "use ingest or forecast" in result.output
+
+
+def test_the_cloud_example_in_operations_md_is_what_the_command_prints() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs/operations.md").read_text()
+    lines = doc.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if line.startswith("$ uv run dropcast logs")]
+    args = shlex.split(lines[at].removeprefix("$ uv run dropcast "))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == lines[at + 1]
