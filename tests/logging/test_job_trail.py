@@ -8,7 +8,6 @@ and one assembly.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -33,18 +32,16 @@ SERIES = 3
 def json_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.StackInfo]:
     """A stack of its own, logging as in the cloud; always stopped."""
     home = tmp_path_factory.mktemp("json-stack")
-    saved = {k: os.environ.get(k) for k in ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")}
-    try:
-        yield local_stack.up(
-            home, env={"DROPCAST_LOG_FORMAT": "json", "DROPCAST_MAX_SERIES_PER_SHARD": "1"}
-        )
-    finally:
-        local_stack.down(home)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    # up() points this process's clients at its emulators; undo that afterwards.
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"):
+            patch.delenv(key, raising=False)
+        try:
+            yield local_stack.up(
+                home, env={"DROPCAST_LOG_FORMAT": "json", "DROPCAST_MAX_SERIES_PER_SHARD": "1"}
+            )
+        finally:
+            local_stack.down(home)
 
 
 def _three_series(path: Path) -> Path:
