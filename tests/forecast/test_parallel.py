@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,27 @@ def test_a_dead_worker_is_a_transient_error_and_the_pool_recovers(
         parallel.map_series(tasks, Params(horizon=3), 2)
     outcomes = parallel.map_series(tasks, Params(horizon=3), 2)
     assert [o.result.series_id for o in outcomes] == ["a", "b"]
+
+
+def test_a_threaded_process_gets_workers_from_a_fork_server(
+    make_series: Any, fresh_pool: None
+) -> None:
+    # The service runs requests on threads; forking it could copy a held lock.
+    release = threading.Event()
+    busy = threading.Thread(target=release.wait, daemon=True)
+    busy.start()
+    try:
+        canonical = pd.concat([make_series("a", periods=40), make_series("b", periods=40)])
+        tasks = build_tasks(canonical, Params(horizon=3), {}, {})
+        pooled = parallel.map_series(tasks, Params(horizon=3), 2)
+        pool = parallel.get_pool(2)
+        parents = {pool.submit(os.getppid).result() for _ in range(4)}
+        assert os.getpid() not in parents  # the fork server's children, not ours
+    finally:
+        release.set()
+        busy.join()
+    alone = parallel.map_series(tasks, Params(horizon=3), 1)
+    for mine, theirs in zip(pooled, alone, strict=True):
+        assert mine.forecast is not None
+        assert theirs.forecast is not None
+        pd.testing.assert_frame_equal(mine.forecast, theirs.forecast, rtol=1e-9, atol=1e-9)
