@@ -229,3 +229,42 @@ def test_foreign_dead_letter_is_dropped() -> None:
     store = InMemoryBlobStore()
     assert not handle_dead_letter(dead_letter(b"hello", {}), ingest_deps(store))
     assert store.writes == []
+
+
+def test_publish_output_replaces_an_older_upload_and_keeps_a_newer_one() -> None:
+    from dropcast_common.storage import publish_output, remove_stale_output
+
+    store = InMemoryBlobStore()
+    assert publish_output(store, "out", "x.csv", b"v1", "text/csv", "job1", 100)
+    assert not publish_output(store, "out", "x.csv", b"again", "text/csv", "job1", 100)
+    assert publish_output(store, "out", "x.csv", b"v2", "text/csv", "job2", 200)
+    assert store.read("out", "x.csv") == b"v2"
+    # A late job for the older upload must not bring its forecast back.
+    assert not publish_output(store, "out", "x.csv", b"late", "text/csv", "job0", 50)
+    assert store.read("out", "x.csv") == b"v2"
+    publish_output(store, "out", "x.error.json", b"{}", "application/json", "job1", 100)
+    assert not remove_stale_output(store, "out", "x.error.json", "job0", 50)
+    assert remove_stale_output(store, "out", "x.error.json", "job2", 200)
+    assert store.stat("out", "x.error.json") is None
+
+
+def test_a_new_upload_of_the_same_name_gets_a_new_forecast() -> None:
+    store = InMemoryBlobStore()
+    deps = ingest_deps(store)
+    forecast = ForecastDeps(ForecastSettings(**SETTINGS), store, RecordingPublisher())
+    publisher = deps.publisher
+    assert isinstance(publisher, RecordingPublisher)
+
+    def upload_and_run(data: bytes, horizon: str) -> None:
+        gen = store.put_object("in", "re.csv", data, {"dropcast-horizon": horizon})
+        handle_upload(note("re.csv", gen, **{"dropcast-horizon": horizon}), deps)
+        for message in publisher.on("work")[-1:]:
+            handle_work(WorkMessage.from_bytes(message.data), forecast, f"m{gen}")
+
+    upload_and_run(b"", "5")  # rejected first: an empty file
+    assert store.stat("out", "re.error.json") is not None
+    upload_and_run(daily_series(60, 1).to_csv(index=False).encode(), "5")
+    assert store.read("out", "re.csv").count(b"\n") == 6
+    assert store.stat("out", "re.error.json") is None  # stale report removed
+    upload_and_run(daily_series(60, 1).to_csv(index=False).encode(), "9")
+    assert store.read("out", "re.csv").count(b"\n") == 10

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import posixpath
 
+from dropcast_common import storage
 from dropcast_common.safety import safe_object_stem
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".dropcast.json")
 OUTPUT_SUFFIXES = (".error.json", ".report.json", ".png")
 # Custom metadata key on every object dropcast writes: such an object is never an upload.
-GENERATED_MARK = "dropcast-job"
+GENERATED_MARK = storage.GENERATED_MARK
 
 
 def job_id(bucket: str, name: str, generation: int) -> str:

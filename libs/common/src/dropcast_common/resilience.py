@@ -23,7 +23,7 @@ from dropcast_common.storage import BlobStore
 log = logging.getLogger("dropcast.resilience")
 
 T = TypeVar("T")
-_METHODS = ("read", "download", "stat", "create", "replace", "list")
+_METHODS = ("read", "download", "stat", "create", "replace", "delete", "list")
 
 
 def retrying(call: Callable[[], T], attempts: int = 4, first_delay: float = 0.05) -> T:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from google.cloud import storage
 
 TIMEOUT_SECONDS = 60.0
+# Custom metadata on every output: which job wrote it, from which upload generation.
+GENERATED_MARK = "dropcast-job"
+SOURCE_GENERATION = "dropcast-source-generation"
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,13 @@ class BlobStore(Protocol):
         data: bytes,
         content_type: str,
         if_generation_match: int,
+        metadata: dict[str, str] | None = None,
     ) -> int:
         """Compare-and-swap write: succeeds only if the live generation matches (0: absent)."""
+        ...
+
+    def delete(self, bucket: str, name: str, if_generation_match: int) -> None:
+        """Delete the object only if its live generation matches (PreconditionFailedError)."""
         ...
 
     def list(self, bucket: str, prefix: str) -> list[str]:
@@ -135,9 +143,20 @@ class GcsBlobStore:
         return self._write(bucket, name, data, content_type, 0, metadata)
 
     def replace(
-        self, bucket: str, name: str, data: bytes, content_type: str, if_generation_match: int
+        self,
+        bucket: str,
+        name: str,
+        data: bytes,
+        content_type: str,
+        if_generation_match: int,
+        metadata: dict[str, str] | None = None,
     ) -> int:
-        return self._write(bucket, name, data, content_type, if_generation_match, None)
+        return self._write(bucket, name, data, content_type, if_generation_match, metadata)
+
+    def delete(self, bucket: str, name: str, if_generation_match: int) -> None:
+        with _mapped_errors(bucket, name):
+            blob = self.client.bucket(bucket).blob(name)
+            blob.delete(if_generation_match=if_generation_match, timeout=TIMEOUT_SECONDS)
 
     def _write(
         self,
@@ -183,6 +202,58 @@ def create_once(
     try:
         store.create(bucket, name, data, content_type, metadata)
     except PreconditionFailedError:
+        return False
+    return True
+
+
+def publish_output(
+    store: BlobStore,
+    bucket: str,
+    name: str,
+    data: bytes,
+    content_type: str,
+    job_id: str,
+    source_generation: int,
+) -> bool:
+    """Write a user-facing output of one job; returns False when there was nothing to do.
+
+    Outputs live at a fixed name (``x.csv`` for ``x.csv``), so a new upload
+    of the same name (a new generation: a new job) must replace the older
+    job's output, while a redelivery of the same job, or a late job for an
+    older generation, must not touch it. Each output carries its job id and
+    source generation as metadata; every write is conditional on the
+    generation it read, so concurrent writers can't both win.
+    """
+    meta = {GENERATED_MARK: job_id, SOURCE_GENERATION: str(source_generation)}
+    for _ in range(10):
+        info = store.stat(bucket, name)
+        try:
+            if info is None:
+                store.create(bucket, name, data, content_type, meta)
+                return True
+            if info.metadata.get(GENERATED_MARK) == job_id:
+                return False  # this job's own earlier attempt
+            if int(info.metadata.get(SOURCE_GENERATION) or 0) > source_generation:
+                return False  # a newer upload's output is there: it wins
+            store.replace(bucket, name, data, content_type, info.generation, meta)
+            return True
+        except PreconditionFailedError:
+            continue  # someone wrote in between: look again
+    raise TransientError(f"gs://{bucket}/{name} kept changing under us; retry")
+
+
+def remove_stale_output(
+    store: BlobStore, bucket: str, name: str, job_id: str, source_generation: int
+) -> bool:
+    """Delete an older job's output (e.g. its error report once a newer upload succeeds)."""
+    info = store.stat(bucket, name)
+    if info is None or info.metadata.get(GENERATED_MARK) == job_id:
+        return False
+    if int(info.metadata.get(SOURCE_GENERATION) or 0) > source_generation:
+        return False
+    try:
+        store.delete(bucket, name, if_generation_match=info.generation)
+    except (PreconditionFailedError, BlobNotFoundError):
         return False
     return True
 

@@ -65,9 +65,24 @@ class InMemoryBlobStore:
         return self._write(bucket, name, data, content_type, 0, metadata)
 
     def replace(
-        self, bucket: str, name: str, data: bytes, content_type: str, if_generation_match: int
+        self,
+        bucket: str,
+        name: str,
+        data: bytes,
+        content_type: str,
+        if_generation_match: int,
+        metadata: dict[str, str] | None = None,
     ) -> int:
-        return self._write(bucket, name, data, content_type, if_generation_match, None)
+        return self._write(bucket, name, data, content_type, if_generation_match, metadata)
+
+    def delete(self, bucket: str, name: str, if_generation_match: int) -> None:
+        with self._lock:
+            current = self.objects.get((bucket, name))
+            if current is None:
+                raise BlobNotFoundError(bucket, name)
+            if current.generation != if_generation_match:
+                raise PreconditionFailedError(bucket, name)
+            del self.objects[(bucket, name)]
 
     def _write(
         self,

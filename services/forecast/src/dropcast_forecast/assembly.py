@@ -23,7 +23,7 @@ from dropcast_common.lease import Lease, LeaseResult
 from dropcast_common.messages import WorkMessage
 from dropcast_common.reports import ErrorReport
 from dropcast_common.status import JobError, StatusStore, mark
-from dropcast_common.storage import create_once
+from dropcast_common.storage import publish_output, remove_stale_output
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.outputs import OutputFile, render_outputs
 from dropcast_forecast.report import build_report
@@ -49,16 +49,22 @@ def assemble(message: WorkMessage, deps: ForecastDeps, owner: str) -> bool:
     # The CSV goes last: when users (and `dropcast submit`) see it, everything is there.
     files.sort(key=lambda f: f.name.endswith(".csv"))
     outputs: dict[str, str] = {}
+    generation = message.source.generation
     for file in files:
-        create_once(
+        publish_output(
             deps.store,
             message.output.bucket,
             file.name,
             file.data,
             file.content_type,
-            {naming.GENERATED_MARK: job},
+            job,
+            generation,
         )
         outputs[output_kind(file.name)] = f"gs://{message.output.bucket}/{file.name}"
+    # An earlier upload of the same name may have been rejected: its report is stale now.
+    remove_stale_output(
+        deps.store, message.output.bucket, f"{message.output.stem}.error.json", job, generation
+    )
     series = message_series_count(files)
     StatusStore(deps.store, staging).update(job, mark("done", outputs=outputs))
     publish_result(deps, message, "done", outputs)
@@ -148,13 +154,14 @@ def fail_job(message: WorkMessage, deps: ForecastDeps, err: InputError) -> None:
         err, source=f"gs://{message.source.bucket}/{message.source.name}", job_id=job
     )
     name = f"{out.stem}.error.json"
-    create_once(
+    publish_output(
         deps.store,
         out.bucket,
         name,
         report.to_bytes(),
         "application/json",
-        {naming.GENERATED_MARK: job},
+        job,
+        message.source.generation,
     )
     outputs = {"error": f"gs://{out.bucket}/{name}"}
     StatusStore(deps.store, message.staging_bucket).update(

@@ -20,7 +20,7 @@ from dropcast_common.errors import InputError, MalformedEnvelopeError
 from dropcast_common.messages import WorkMessage
 from dropcast_common.reports import ErrorReport
 from dropcast_common.status import JobError, JobStatus, StatusStore, mark
-from dropcast_common.storage import create_once
+from dropcast_common.storage import publish_output
 from dropcast_ingest.bootstrap import IngestDeps
 
 log = logging.getLogger("dropcast.deadletters")
@@ -93,13 +93,14 @@ def handle_dead_letter(message: PushMessage, deps: IngestDeps) -> bool:
         job_id=dead.job_id,
     )
     error_name = f"{dead.output_stem}.error.json"
-    create_once(
+    publish_output(
         deps.store,
         settings.output_bucket,
         error_name,
         report.to_bytes(),
         "application/json",
-        metadata={naming.GENERATED_MARK: dead.job_id},
+        dead.job_id,
+        dead.generation,
     )
     statuses.update(
         dead.job_id,

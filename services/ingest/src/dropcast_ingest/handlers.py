@@ -17,7 +17,7 @@ from dropcast_common.params import Params, from_metadata, resolve
 from dropcast_common.pipeline import load as load_pipeline
 from dropcast_common.reports import ErrorReport
 from dropcast_common.status import JobError, JobStatus, StatusStore, mark
-from dropcast_common.storage import create_once
+from dropcast_common.storage import create_once, publish_output
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.manifest import is_manifest_input
 from dropcast_ingest.manifest_inputs import read_manifest_upload
@@ -210,13 +210,14 @@ def reject(
     settings = deps.settings
     report = ErrorReport.from_error(err, source=obj.uri, job_id=job)
     name = f"{stem}.error.json"
-    _create_once(
-        deps,
+    publish_output(
+        deps.store,
         settings.output_bucket,
         name,
         report.to_bytes(),
         "application/json",
-        metadata={naming.GENERATED_MARK: job},
+        job,
+        obj.generation,
     )
     StatusStore(deps.store, settings.staging_bucket).update(
         job,
