@@ -1,6 +1,7 @@
 """What the infrastructure promises: the settings of pipeline.json, OIDC and
-dead letters on every push, upload notifications, internal services pinned by
-digest, and no public or project-wide access."""
+dead letters on every push (the status pushes park theirs), upload
+notifications, internal services pinned by digest, and no public or
+project-wide access."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ from tf_hcl import (
 PUSH_PIPE = parse_dir(TERRAFORM / "modules/push-pipe")
 CLOUD_RUN = parse_dir(TERRAFORM / "modules/cloud-run-service")
 NOTIFICATION = parse_dir(TERRAFORM / "modules/storage-notification")
+PARKING = parse_dir(TERRAFORM / "modules/parking")
+PUBSUB_AGENT = (
+    "serviceAccount:service-${data.google_project.project.number}"
+    "@gcp-sa-pubsub.iam.gserviceaccount.com"
+)
 
 
 def pipe_calls(pipeline: Config, definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -73,6 +79,7 @@ def test_no_name_or_path_of_the_definition_is_copied_into_hcl(pipeline_definitio
         names |= {pipe["topic"], pipe["subscription"], pipe["dead_letter_topic"], pipe["push_path"]}
     for dlq in pipeline_definition["dead_letters"].values():
         names |= {dlq["subscription"], dlq["push_path"]}
+    names |= {pipeline_definition["parked"]["topic"], pipeline_definition["parked"]["subscription"]}
     names.add(pipeline_definition["results_topic"])
     for tf in TERRAFORM.rglob("*.tf"):
         with tf.open(encoding="utf-8") as handle:
@@ -89,7 +96,40 @@ def test_dead_letter_settings_equal_the_definition(pipeline_module, pipeline_def
         assert got["topic"] == dlq_topic
         assert got["subscription"] == dlq["subscription"]
         assert got["ack_deadline_seconds"] == dlq["ack_deadline_seconds"]
+        assert got["max_delivery_attempts"] == dlq["max_delivery_attempts"]
         assert got["push_endpoint"] == f"<module.{dlq['service']}.uri>{dlq['push_path']}"
+        # Every pipe parks on the one parking topic.
+        assert got["parking_topic_id"] == "<module.parking.topic_id>"
+
+
+PARKED_SETTINGS = ["topic", "subscription", "message_retention_duration"]
+
+
+@pytest.mark.parametrize("setting", PARKED_SETTINGS)
+def test_parked_settings_equal_the_definition(
+    pipeline_module, pipeline_definition, setting
+) -> None:
+    calls = [c for c in pipeline_module.modules.values() if c["source"] == "../parking"]
+    assert len(calls) == 1, "one parking topic per environment"
+    assert calls[0]["name_prefix"] == "${local.prefix}-"
+    assert pipeline_module.locals["parked"] == "${local.definition.parked}"
+    assert calls[0][setting] == f"${{local.parked.{setting}}}"
+    scope = Scope(pipeline_module)
+    assert scope.value(calls[0][setting]) == pipeline_definition["parked"][setting]
+
+
+def test_the_parking_module_holds_what_it_is_given() -> None:
+    topic = PARKING.resources_of("google_pubsub_topic")["parked"]
+    assert topic["name"] == "${var.name_prefix}${var.topic}"
+    hold = PARKING.resources_of("google_pubsub_subscription")["hold"]
+    assert hold["name"] == "${var.name_prefix}${var.subscription}"
+    assert hold["topic"] == "${google_pubsub_topic.parked.id}"
+    assert hold["message_retention_duration"] == "${var.message_retention_duration}"
+    # Pulled by a person, never pushed on; kept even once acknowledged, and
+    # never expiring while nothing is parked.
+    assert "push_config" not in hold
+    assert hold["retain_acked_messages"] is True
+    assert hold["expiration_policy"][0]["ttl"] == ""
 
 
 def test_each_pipe_pushes_to_its_service_path(pipeline_module, pipeline_definition) -> None:
@@ -144,35 +184,63 @@ def all_resources() -> list[tuple[Config, str, str, dict[str, Any]]]:
 RESOURCES = all_resources()
 
 
-def test_every_push_subscription_signs_with_oidc() -> None:
-    subs = [(c, n, b) for c, k, n, b in RESOURCES if k == "google_pubsub_subscription"]
-    assert subs
-    for config, name, body in subs:
-        push = body.get("push_config")
-        assert push, f"{config.name}: {name} is not a push subscription"
-        token = push[0].get("oidc_token")
+SUBSCRIPTIONS = [(c, n, b) for c, k, n, b in RESOURCES if k == "google_pubsub_subscription"]
+
+
+def test_every_push_subscription_has_oidc_and_a_dead_letter_policy() -> None:
+    pushes = [(c, n, b) for c, n, b in SUBSCRIPTIONS if "push_config" in b]
+    assert {(c.name, n) for c, n, _ in pushes} == {
+        ("modules/push-pipe", "push"),
+        ("modules/push-pipe", "dead_letter"),
+    }
+    for config, name, body in pushes:
+        token = body["push_config"][0].get("oidc_token")
         assert token, f"{config.name}: {name} pushes without an OIDC token"
         assert token[0]["service_account_email"]
         assert token[0]["audience"]
+        policy = body.get("dead_letter_policy")
+        assert policy, f"{config.name}: {name} pushes without a dead-letter policy"
+        assert policy[0]["dead_letter_topic"]
+        assert policy[0]["max_delivery_attempts"]
         assert body["expiration_policy"][0]["ttl"] == "", "idle subscriptions must not expire"
         assert body.get("retry_policy"), f"{config.name}: {name} retries without backoff"
 
 
-def test_every_pipe_subscription_has_a_dead_letter_policy() -> None:
+def test_the_only_pull_subscription_is_the_parking_hold() -> None:
+    pulls = [(c.name, n) for c, n, b in SUBSCRIPTIONS if "push_config" not in b]
+    assert pulls == [("modules/parking", "hold")]
+
+
+def test_every_pipe_subscription_dead_letters_to_its_own_topic() -> None:
     sub = PUSH_PIPE.resources_of("google_pubsub_subscription")["push"]
     policy = sub["dead_letter_policy"][0]
     assert policy["dead_letter_topic"] == "${google_pubsub_topic.dead_letter.id}"
 
 
-def test_the_status_subscription_is_the_last_stop_and_keeps_messages() -> None:
-    # Deliberate: a dead-letter policy on the dead-letter topic's own
-    # subscription would need a third topic and consumer; instead it retries
-    # with backoff for the whole retention period (see modules/push-pipe/README.md).
+def test_the_status_subscription_parks_what_it_cannot_deliver() -> None:
     status = PUSH_PIPE.resources_of("google_pubsub_subscription")["dead_letter"]
-    assert "dead_letter_policy" not in status
     assert status["topic"] == "${google_pubsub_topic.dead_letter.id}"
+    assert status["dead_letter_policy"][0] == {
+        "dead_letter_topic": "${var.dead_letter.parking_topic_id}",
+        "max_delivery_attempts": "${var.dead_letter.max_delivery_attempts}",
+    }
     assert status["message_retention_duration"] == "${var.message_retention_duration}"
     assert status["retry_policy"][0]["maximum_backoff"] == "${var.maximum_backoff}"
+
+
+def test_the_pubsub_agent_may_park_messages() -> None:
+    grants = PARKING.resources_of("google_pubsub_topic_iam_member")
+    assert list(grants) == ["agent_publisher"]
+    grant = grants["agent_publisher"]
+    assert (grant["topic"], grant["role"], grant["member"]) == (
+        "${google_pubsub_topic.parked.name}",
+        "roles/pubsub.publisher",
+        PUBSUB_AGENT,
+    )
+    # Status subscriptions get the topic id only once the grant exists.
+    output = PARKING.outputs["topic_id"]
+    assert output["value"] == "${google_pubsub_topic.parked.id}"
+    assert output["depends_on"] == ["${google_pubsub_topic_iam_member.agent_publisher}"]
 
 
 def test_the_pubsub_agent_can_run_the_dead_letter_policy() -> None:
@@ -190,10 +258,13 @@ def test_the_pubsub_agent_can_run_the_dead_letter_policy() -> None:
         "roles/pubsub.subscriber",
         agent,
     )
-    assert PUSH_PIPE.locals["pubsub_agent"] == (
-        "serviceAccount:service-${data.google_project.project.number}"
-        "@gcp-sa-pubsub.iam.gserviceaccount.com"
+    status = subscriber["status_subscriber"]
+    assert (status["subscription"], status["role"], status["member"]) == (
+        "${google_pubsub_subscription.dead_letter.name}",
+        "roles/pubsub.subscriber",
+        agent,
     )
+    assert PUSH_PIPE.locals["pubsub_agent"] == PUBSUB_AGENT
 
 
 def test_notifications_are_object_finalize_json_api_v1() -> None:

@@ -49,14 +49,19 @@ def test_terraform_fmt_check_passes() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.fixture(scope="module")
-def cloud_run_variables(tmp_path_factory) -> Path:
-    """A provider-free root made of the cloud-run-service module's variables.tf."""
-    root = tmp_path_factory.mktemp("cloud-run-variables")
-    shutil.copy(TERRAFORM / "modules/cloud-run-service/variables.tf", root)
+def variables_root(tmp_path_factory, module: str) -> Path:
+    """A provider-free root made of one module's variables.tf, initialised."""
+    root = tmp_path_factory.mktemp(f"{module}-variables")
+    shutil.copy(TERRAFORM / "modules" / module / "variables.tf", root)
     init = terraform("init", "-input=false", "-no-color", cwd=root)
     assert init.returncode == 0, init.stderr
     return root
+
+
+@pytest.fixture(scope="module")
+def cloud_run_variables(tmp_path_factory) -> Path:
+    """The cloud-run-service module's variables, alone in a root."""
+    return variables_root(tmp_path_factory, "cloud-run-service")
 
 
 def plan_with(root: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
@@ -172,3 +177,35 @@ def test_rewiring_a_pipe_to_another_service_fails_the_plan(tmp_path) -> None:
     done = terraform("plan", "-input=false", "-no-color", cwd=_contract_root(tmp_path, definition))
     assert done.returncode != 0
     assert "the work pipe to forecast" in errors(done)
+
+
+@pytest.fixture(scope="module")
+def parking_variables(tmp_path_factory) -> Path:
+    """The parking module's variables, alone in a root."""
+    return variables_root(tmp_path_factory, "parking")
+
+
+def plan_parking(root: Path, retention: str) -> subprocess.CompletedProcess[str]:
+    definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
+    values = {
+        "message_retention_duration": retention,
+        "name_prefix": "dropcast-dev-",
+        "project_id": "p",
+        "subscription": definition["parked"]["subscription"],
+        "topic": definition["parked"]["topic"],
+    }
+    args = [f"-var={k}={v}" for k, v in values.items()]
+    return terraform("plan", "-input=false", "-no-color", *args, cwd=root)
+
+
+def test_the_committed_parked_retention_is_accepted(parking_variables) -> None:
+    definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
+    done = plan_parking(parking_variables, definition["parked"]["message_retention_duration"])
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("retention", ["604801s", "599s", "7d", "1.5s"])
+def test_parked_retention_outside_pubsub_limits_is_refused(parking_variables, retention) -> None:
+    done = plan_parking(parking_variables, retention)
+    assert done.returncode != 0
+    assert 'between "600s" and "604800s"' in errors(done)

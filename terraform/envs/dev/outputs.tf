@@ -3,6 +3,11 @@ output "buckets" {
   value       = module.pipeline.buckets
 }
 
+output "parked_subscription" {
+  description = "Pull subscription holding dead letters nothing could report; see docs/deploy.md, Parked messages."
+  value       = module.pipeline.parked_subscription
+}
+
 output "push_service_accounts" {
   description = "Push identities by pipe."
   value       = module.pipeline.push_service_accounts

@@ -1,6 +1,7 @@
 # dropcast on Google Cloud: buckets, two push pipes (uploads -> ingest,
-# work -> forecast), their dead-letter status pushes (-> ingest), the results
-# topic, the two Cloud Run services and the upload notification.
+# work -> forecast), their dead-letter status pushes (-> ingest), the parking
+# topic for dead letters even ingest could not take, the results topic, the two
+# Cloud Run services and the upload notification.
 #
 # Topic, subscription, dead-letter, retry and timeout settings are read from
 # the one definition the local stack reads too; nothing here repeats them.
@@ -9,6 +10,7 @@ locals {
   definition = jsondecode(file("${path.module}/../../../libs/common/src/dropcast_common/pipeline.json"))
   uploads    = local.definition.pipes.uploads
   work       = local.definition.pipes.work
+  parked     = local.definition.parked
   timeouts   = { for name, service in local.definition.services : name => service.request_timeout_seconds }
 
   prefix          = "dropcast-${var.environment}"
@@ -75,6 +77,18 @@ module "buckets" {
   staging_expiry_days = var.staging_expiry_days
 }
 
+# One parking topic for both pipes: a dead letter whose status push failed
+# max_delivery_attempts times waits there, in a pull subscription, for a person.
+module "parking" {
+  source                     = "../parking"
+  project_id                 = var.project_id
+  name_prefix                = "${local.prefix}-"
+  labels                     = var.labels
+  topic                      = local.parked.topic
+  subscription               = local.parked.subscription
+  message_retention_duration = local.parked.message_retention_duration
+}
+
 module "uploads_pipe" {
   source                     = "../push-pipe"
   project_id                 = var.project_id
@@ -93,11 +107,13 @@ module "uploads_pipe" {
     endpoint = "${module.ingest.uri}${local.uploads.push_path}"
   }
   dead_letter = {
-    topic                = local.uploads.dead_letter_topic
-    subscription         = local.definition.dead_letters[local.uploads.dead_letter_topic].subscription
-    ack_deadline_seconds = local.definition.dead_letters[local.uploads.dead_letter_topic].ack_deadline_seconds
-    audience             = local.audiences.ingest
-    push_endpoint        = "${module.ingest.uri}${local.definition.dead_letters[local.uploads.dead_letter_topic].push_path}"
+    topic                 = local.uploads.dead_letter_topic
+    subscription          = local.definition.dead_letters[local.uploads.dead_letter_topic].subscription
+    ack_deadline_seconds  = local.definition.dead_letters[local.uploads.dead_letter_topic].ack_deadline_seconds
+    max_delivery_attempts = local.definition.dead_letters[local.uploads.dead_letter_topic].max_delivery_attempts
+    parking_topic_id      = module.parking.topic_id
+    audience              = local.audiences.ingest
+    push_endpoint         = "${module.ingest.uri}${local.definition.dead_letters[local.uploads.dead_letter_topic].push_path}"
   }
 }
 
@@ -124,6 +140,8 @@ module "work_pipe" {
     topic                 = local.work.dead_letter_topic
     subscription          = local.definition.dead_letters[local.work.dead_letter_topic].subscription
     ack_deadline_seconds  = local.definition.dead_letters[local.work.dead_letter_topic].ack_deadline_seconds
+    max_delivery_attempts = local.definition.dead_letters[local.work.dead_letter_topic].max_delivery_attempts
+    parking_topic_id      = module.parking.topic_id
     audience              = local.audiences.ingest
     push_endpoint         = "${module.ingest.uri}${local.definition.dead_letters[local.work.dead_letter_topic].push_path}"
     service_account_email = module.uploads_pipe.service_account_email

@@ -3,6 +3,11 @@ output "buckets" {
   value       = module.buckets.names
 }
 
+output "parked_subscription" {
+  description = "Pull subscription holding dead letters that ingest could not record as failed jobs; inspect with gcloud pubsub subscriptions pull."
+  value       = module.parking.subscription
+}
+
 output "push_service_accounts" {
   description = "Push identities by pipe; each is the only invoker of its service."
   value = {
@@ -26,6 +31,7 @@ output "services" {
 output "topics" {
   description = "Topic names by role."
   value = {
+    parked      = module.parking.topic
     results     = google_pubsub_topic.results.name
     uploads     = module.uploads_pipe.topic
     uploads_dlq = module.uploads_pipe.dead_letter_topic

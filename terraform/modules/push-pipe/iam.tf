@@ -25,6 +25,15 @@ resource "google_pubsub_subscription_iam_member" "source_subscriber" {
   member       = local.pubsub_agent
 }
 
+# Acknowledge what the status subscription parked on the parking topic
+# (publisher there is granted once, by the parking module that owns it).
+resource "google_pubsub_subscription_iam_member" "status_subscriber" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.dead_letter.name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 # Mint the OIDC tokens for pushes signed by this pipe's service account.
 resource "google_service_account_iam_member" "token_creator" {
   service_account_id = google_service_account.push.name

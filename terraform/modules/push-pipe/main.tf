@@ -1,6 +1,7 @@
 # One push pipe: a topic, the push subscription that delivers it to one
 # Cloud Run endpoint with an OIDC token, and the dead-letter topic whose own
-# push subscription reports what could not be delivered.
+# push subscription reports what could not be delivered (and parks what it
+# cannot report).
 
 resource "google_service_account" "push" {
   project      = var.project_id
@@ -60,10 +61,11 @@ resource "google_pubsub_subscription" "push" {
   ]
 }
 
-# The status subscription is the last stop: it has no dead-letter policy of
-# its own (a dead-letter topic for dead letters would need yet another
-# consumer). It retries with backoff until message retention runs out, so a
-# broken status consumer loses nothing and drains by itself once fixed.
+# The status subscription pushes dead letters to the status consumer with the
+# pipe's backoff. What it still cannot deliver after its own
+# max_delivery_attempts is parked on the caller's parking topic (held by a
+# pull subscription, see modules/parking), so nothing is lost and a broken
+# status consumer cannot hide a failure by letting retention run out.
 resource "google_pubsub_subscription" "dead_letter" {
   project                    = var.project_id
   name                       = "${var.name_prefix}${var.dead_letter.subscription}"
@@ -75,6 +77,11 @@ resource "google_pubsub_subscription" "dead_letter" {
   retry_policy {
     minimum_backoff = var.minimum_backoff
     maximum_backoff = var.maximum_backoff
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = var.dead_letter.parking_topic_id
+    max_delivery_attempts = var.dead_letter.max_delivery_attempts
   }
 
   push_config {

@@ -9,15 +9,22 @@ variable "ack_deadline_seconds" {
 }
 
 variable "dead_letter" {
-  description = "Dead-letter topic and its status push subscription. service_account_email signs the status pushes; null means this pipe's own push service account."
+  description = "Dead-letter topic and its status push subscription. After max_delivery_attempts the status subscription parks a message on parking_topic_id (full topic id; the Pub/Sub service agent must already be its publisher). service_account_email signs the status pushes; null means this pipe's own push service account."
   type = object({
     ack_deadline_seconds  = number
     audience              = string
+    max_delivery_attempts = number
+    parking_topic_id      = string
     push_endpoint         = string
     service_account_email = optional(string)
     subscription          = string
     topic                 = string
   })
+
+  validation {
+    condition     = var.dead_letter.max_delivery_attempts >= 5 && var.dead_letter.max_delivery_attempts <= 100
+    error_message = "Pub/Sub accepts dead_letter.max_delivery_attempts between 5 and 100."
+  }
 }
 
 variable "labels" {

@@ -12,38 +12,60 @@ from dropcast_common.pipeline import Pipeline, seconds
 from dropcast_common.storage import anonymous_credentials
 
 
+def _duration(value: str) -> Any:
+    from google.protobuf import duration_pb2
+
+    return duration_pb2.Duration(seconds=int(seconds(value)))
+
+
 def create_topics(project: str, pipeline: Pipeline) -> None:
-    """Every topic of the pipeline (uploads, work, their dead-letter topics, results)."""
+    """Every topic of the pipeline, and the pull subscription that holds parked messages.
+
+    The hold is created with its topic: a message parked on a topic with no
+    subscription yet would be dropped.
+    """
     from google.cloud import pubsub_v1
 
     publisher = pubsub_v1.PublisherClient()
     for topic in pipeline.topics():
         publisher.create_topic(name=f"projects/{project}/topics/{topic}")
+    parked = pipeline.parked
+    pubsub_v1.SubscriberClient().create_subscription(
+        request={
+            "name": f"projects/{project}/subscriptions/{parked.subscription}",
+            "topic": f"projects/{project}/topics/{parked.topic}",
+            "message_retention_duration": _duration(parked.message_retention_duration),
+            "retain_acked_messages": True,
+        }
+    )
 
 
 def create_push_subscriptions(
     project: str, pipeline: Pipeline, service_urls: dict[str, str]
 ) -> dict[str, str]:
-    """Push subscriptions to the services, with retry and dead-letter policies."""
+    """Push subscriptions to the services, with retry and dead-letter policies.
+
+    Each pipe's subscription dead-letters to the pipe's dead-letter topic; the
+    status subscription on that topic retries with the pipe's backoff and
+    parks what it still cannot deliver, as in Terraform (modules/push-pipe).
+    """
     from google.cloud import pubsub_v1
-    from google.protobuf import duration_pb2
 
     subscriber = pubsub_v1.SubscriberClient()
     created: dict[str, str] = {}
-
-    def duration(value: str) -> Any:
-        return duration_pb2.Duration(seconds=int(seconds(value)))
+    parked_topic = f"projects/{project}/topics/{pipeline.parked.topic}"
 
     for pipe in pipeline.pipes.values():
+        retry_policy = {
+            "minimum_backoff": _duration(pipe.minimum_backoff),
+            "maximum_backoff": _duration(pipe.maximum_backoff),
+        }
         request = {
             "name": f"projects/{project}/subscriptions/{pipe.subscription}",
             "topic": f"projects/{project}/topics/{pipe.topic}",
             "push_config": {"push_endpoint": service_urls[pipe.service] + pipe.push_path},
             "ack_deadline_seconds": pipe.ack_deadline_seconds,
-            "retry_policy": {
-                "minimum_backoff": duration(pipe.minimum_backoff),
-                "maximum_backoff": duration(pipe.maximum_backoff),
-            },
+            "retry_policy": retry_policy,
             "dead_letter_policy": {
                 "dead_letter_topic": f"projects/{project}/topics/{pipe.dead_letter_topic}",
                 "max_delivery_attempts": pipe.max_delivery_attempts,
@@ -51,16 +73,21 @@ def create_push_subscriptions(
         }
         subscriber.create_subscription(request=request)
         created[pipe.topic] = pipe.subscription
-    for topic, sink in pipeline.dead_letters.items():
+        sink = pipeline.dead_letters[pipe.dead_letter_topic]
         subscriber.create_subscription(
             request={
                 "name": f"projects/{project}/subscriptions/{sink.subscription}",
-                "topic": f"projects/{project}/topics/{topic}",
+                "topic": f"projects/{project}/topics/{pipe.dead_letter_topic}",
                 "push_config": {"push_endpoint": service_urls[sink.service] + sink.push_path},
                 "ack_deadline_seconds": sink.ack_deadline_seconds,
+                "retry_policy": retry_policy,
+                "dead_letter_policy": {
+                    "dead_letter_topic": parked_topic,
+                    "max_delivery_attempts": sink.max_delivery_attempts,
+                },
             }
         )
-        created[topic] = sink.subscription
+        created[pipe.dead_letter_topic] = sink.subscription
     return created
 
 

@@ -1,4 +1,4 @@
-"""The one definition of topics and push subscriptions (``pipeline.json``).
+"""The one definition of topics and subscriptions (``pipeline.json``).
 
 The local stack provisions the emulator from it and Terraform reads the same
 file with ``jsondecode(file(...))``: one source of truth, not two copies.
@@ -31,7 +31,11 @@ class Pipe(BaseModel):
 
 
 class DeadLetterSink(BaseModel):
-    """The push subscription that turns dead letters into a failed job status."""
+    """The push subscription that turns dead letters into a failed job status.
+
+    It has a dead-letter policy of its own: after ``max_delivery_attempts``
+    a dead letter the status consumer could not take is parked.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -39,6 +43,21 @@ class DeadLetterSink(BaseModel):
     service: str
     push_path: str
     ack_deadline_seconds: int
+    max_delivery_attempts: int
+
+
+class Parking(BaseModel):
+    """Where dead letters go that even the status consumer could not handle.
+
+    A pull subscription nobody consumes holds them for an operator to inspect
+    and replay, for ``message_retention_duration``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str
+    subscription: str
+    message_retention_duration: str
 
 
 class ServiceLimits(BaseModel):
@@ -56,6 +75,7 @@ class Pipeline(BaseModel):
 
     pipes: dict[str, Pipe]
     dead_letters: dict[str, DeadLetterSink]
+    parked: Parking
     results_topic: str
     services: dict[str, ServiceLimits]
 
@@ -63,7 +83,7 @@ class Pipeline(BaseModel):
         """Every topic the pipeline needs."""
         names = [p.topic for p in self.pipes.values()]
         names += [p.dead_letter_topic for p in self.pipes.values()]
-        return [*names, self.results_topic]
+        return [*names, self.parked.topic, self.results_topic]
 
 
 def seconds(duration: str) -> float:
