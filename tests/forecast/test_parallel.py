@@ -14,7 +14,7 @@ import pytest
 from dropcast_common.errors import TransientError
 from dropcast_common.params import Params
 from dropcast_forecast import parallel
-from dropcast_forecast.engine import build_tasks
+from dropcast_forecast.engine import build_tasks, run_forecast
 from dropcast_forecast.worker import scratch_dirs
 
 
@@ -70,3 +70,13 @@ def test_a_threaded_process_gets_workers_from_a_fork_server(
         assert mine.forecast is not None
         assert theirs.forecast is not None
         pd.testing.assert_frame_equal(mine.forecast, theirs.forecast, rtol=1e-9, atol=1e-9)
+
+
+def test_a_small_batch_reuses_the_warm_pool(make_series: Any, fresh_pool: None) -> None:
+    big = pd.concat([make_series(s, periods=30) for s in "abcd"])
+    small = pd.concat([make_series(s, periods=30) for s in "ab"])
+    run_forecast(big, Params(horizon=2), workers=3)
+    pool = parallel.get_pool(3)
+    run = run_forecast(small, Params(horizon=2), workers=3)
+    assert parallel.get_pool(3) is pool
+    assert run.timings["workers"] == 2  # what the batch could use, not the pool's size

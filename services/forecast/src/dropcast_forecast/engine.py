@@ -75,9 +75,9 @@ def run_forecast(
     started = time.perf_counter()
     check_params(params)
     tasks = build_tasks(canonical, params, frequencies or {}, inits or {})
-    count = workers if workers is not None else available_cpus()
-    count = max(1, min(count, len(tasks)))
-    outcomes = parallel.map_series(tasks, params, count)
+    pool_size = max(1, workers if workers is not None else available_cpus())
+    count = max(1, min(pool_size, len(tasks)))  # workers this batch can keep busy
+    outcomes = parallel.map_series(tasks, params, pool_size)
 
     frames = []
     for outcome in outcomes:

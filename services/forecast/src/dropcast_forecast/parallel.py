@@ -37,7 +37,11 @@ _pool_scratch: str | None = None
 
 
 def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> list[SeriesOutcome]:
-    """Forecast every task, in task order, on up to ``workers`` processes."""
+    """Forecast every task, in task order, on up to ``workers`` processes.
+
+    The warm pool keeps ``workers`` processes whatever the batch size, so a
+    small request after a big one reuses it instead of rebuilding it.
+    """
     if workers <= 1 or len(tasks) <= 1:
         from dropcast_forecast.quiet import import_prophet
 
@@ -46,7 +50,8 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
     from dropcast_forecast.worker import run_batch
 
     pool = get_pool(workers)
-    size = max(1, math.ceil(len(tasks) / (workers * BATCHES_PER_WORKER)))
+    busy = min(workers, len(tasks))
+    size = max(1, math.ceil(len(tasks) / (busy * BATCHES_PER_WORKER)))
     batches = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
     try:
         futures = [pool.submit(run_batch, batch, params) for batch in batches]
