@@ -69,3 +69,24 @@ def test_one_shot_block(tmp_path: Path) -> None:
 
 def _quote(script: str) -> str:
     return "'" + script.replace("'", "'\"'\"'") + "'"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("gcloud") is None, reason="gcloud CLI not installed")
+def test_submit_walkthrough(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    script = shell_block("## Submit a file and watch it")
+    try:
+        result = run_block(script.replace("uv run", f"uv run --project {REPO}"), tmp_path)
+    finally:
+        subprocess.run(
+            ["uv", "run", "--project", str(REPO), "dropcast", "down"],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    assert "horizon 14  median backtest MASE" in result.stdout
+    assert len((tmp_path / "out" / "hyndsight.forecast.csv").read_text().splitlines()) == 15
+    assert "computed shard 1/1" in result.stdout
+    assert "stopped: forecast, ingest, storage, pubsub" in result.stdout
