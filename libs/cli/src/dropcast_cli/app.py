@@ -319,7 +319,9 @@ def logs(
 @app.command()
 def forecast(
     source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV to forecast")],
-    outdir: Annotated[Path, typer.Option("--output", "-o", help="Output directory")] = Path(),
+    outdir: Annotated[
+        Path, typer.Option("--output", "-o", help="Output directory (default: ./forecasts)")
+    ] = Path("forecasts"),
     param: ParamOption = None,
 ) -> None:
     """Forecast a file in this process, no emulators: writes OUTDIR/<stem>.csv (exit 2 if bad)."""
