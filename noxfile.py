@@ -119,3 +119,20 @@ def fuzz(session: nox.Session) -> None:
     args = [a for a in session.posargs if a != "--quick"]
     env = {"DROPCAST_FUZZ": "quick" if quick else "full", "PYTHONHASHSEED": "0"}
     session.run("pytest", "tests/fuzz", "-m", "fuzz", *args, env=env)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks B1-B7 (docs/benchmarks.md): each figure a ratio to a baseline of the same run.
+
+    `nox -s bench` runs the whole suite (minutes; starts the local stack) and
+    prints the table; results go to bench-results/ (JSON + markdown).
+    `nox -s bench -- --quick` runs every benchmark at tiny sizes and fails
+    only if one breaks, never on timing. `-- --only B1,B3` picks some;
+    `-- --profile` also writes profiles (pyinstrument, py-spy: installed in
+    this session only, never in the lock).
+    """
+    install_workspace(session, "dev")
+    if "--profile" in session.posargs:
+        session.install("pyinstrument", "py-spy")
+    session.run("python", "-m", "bench", *session.posargs)

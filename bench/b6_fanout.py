@@ -1,0 +1,55 @@
+"""B6 fan-out: a file of many series through the sharded stack vs the one-shot command.
+
+The ingest service is restarted with a series-per-shard cap so the file
+splits into several shards (work messages) that the forecast service
+computes concurrently and assembles once. The baseline is ``dropcast
+forecast`` on the same file, as its own process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.data import long_csv
+from bench.measure import python_module, run_measured
+from bench.onstack import upload, wait_for_outputs
+from bench.results import Check, Outcome, ratio
+from bench.scale import Scale
+from dropcast_cli import stack as local_stack
+
+TITLE = "fan-out"
+TIMEOUT = 1800.0
+
+
+def run(scale: Scale, work: Path, home: Path) -> Outcome:
+    """Measure B6 on the stack running in ``home``; inputs and one-shot outputs under ``work``."""
+    data = long_csv(work / "fanout.csv", scale.b6_series, scale.b6_days, seed=6)
+    cap = {"DROPCAST_MAX_SERIES_PER_SHARD": str(scale.b6_shard)}
+    info = local_stack.restart("ingest", home, env=cap)
+    name = "bench/b6/fanout.csv"
+    started = upload(info, data, name)
+    arrival = wait_for_outputs(info, [name], TIMEOUT)[name]
+    sharded = arrival.created - started
+    oneshot = run_measured(python_module("dropcast_cli", "forecast", str(data), "-o", str(work)))
+    return Outcome(
+        "B6",
+        TITLE,
+        [
+            Check(
+                f"{scale.b6_series:,} series, sharded stack vs one-shot",
+                ratio(sharded, oneshot.wall),
+                "x",
+                "<=",
+                1.25,
+                f"stack {sharded:.1f} s, {arrival.timings.get('shards', 1):.0f} shards",
+                f"dropcast forecast {oneshot.wall:.1f} s",
+            )
+        ],
+        {
+            "series": scale.b6_series,
+            "days": scale.b6_days,
+            "series_per_shard": scale.b6_shard,
+            "stack_report_timings": arrival.timings,
+            "oneshot_cpu_seconds": oneshot.cpu,
+        },
+    )

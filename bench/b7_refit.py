@@ -1,0 +1,188 @@
+"""B7 refit: the same series with one more day, warm-started from the last fit, vs cold.
+
+Measured at the engine (``run_forecast`` with and without ``inits``): the
+previous upload is the file without its last day; its fitted parameters go
+through :mod:`dropcast_forecast.warmstart` (what staging would hold) and
+back, then the whole file is forecast cold and warm on the same warm pool.
+Single fits of every series are also timed: cold, from their own optimum
+(the ceiling of any warm start: the fixed cost per fit stays), and the
+backtest's fit cold and from the stored parameters (``run_forecast`` only
+warm-starts the main fit).
+
+Child: ``python -m bench.b7_refit FILE --horizon N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+from bench.data import long_csv
+from bench.measure import python_module, run_measured
+from bench.results import Check, Outcome, ratio
+from bench.scale import Scale
+
+TITLE = "refit"
+
+
+def run(scale: Scale, work: Path) -> Outcome:
+    """Measure B7 at ``scale`` with inputs under ``work``."""
+    data = long_csv(work / "refit.csv", scale.b7_series, scale.b7_days + 1, seed=7)
+    measured = run_measured(python_module(__name__, str(data), "--horizon", str(scale.horizon)))
+    result: dict[str, Any] = measured.json()
+    cold, warm = result["cold"], result["warm"]
+    probe = result["fit_probe_seconds"]
+    return Outcome(
+        "B7",
+        TITLE,
+        [
+            Check(
+                "model fit, warm vs cold",
+                ratio(cold["fit_seconds"], warm["fit_seconds"]),
+                "x",
+                ">=",
+                2.0,
+                f"warm {warm['fit_seconds']:.1f} s of fits",
+                f"cold {cold['fit_seconds']:.1f} s of fits",
+            ),
+            Check(
+                "whole refit (fit, predict, backtest), warm vs cold",
+                ratio(cold["forecast_seconds"], warm["forecast_seconds"]),
+                "x",
+                ">=",
+                2.0,
+                f"warm {warm['forecast_seconds']:.1f} s",
+                f"cold {cold['forecast_seconds']:.1f} s",
+            ),
+            Check(
+                "forecast difference, warm vs cold (worst series)",
+                result["difference"]["worst_series_mean_pct"],
+                "%",
+                "<=",
+                1.0,
+                f"mean over series {result['difference']['mean_pct']:.3f} %",
+                "cold fit",
+            ),
+        ],
+        {
+            "series": scale.b7_series,
+            "days": scale.b7_days + 1,
+            **result,
+            # The most any warm start can gain on a fit: the fixed cost per fit stays.
+            "fit_speedup_ceiling": ratio(probe["cold"], probe["own_optimum"]),
+            "backtest_fit_warm_speedup": ratio(probe["backtest_cold"], probe["backtest_warm"]),
+        },
+    )
+
+
+def refit(source: Path, horizon: int) -> dict[str, Any]:
+    """Cold and warm refits of ``source`` (one more day than the fits the inits come from)."""
+    from dropcast_common.params import resolve
+    from dropcast_forecast import parallel, warmstart
+    from dropcast_forecast.cpus import available_cpus
+    from dropcast_forecast.engine import build_tasks, run_forecast
+    from dropcast_ingest.normalise import normalise
+
+    params = resolve({"horizon": str(horizon)})
+    current = normalise(source, source.name, params).frame
+    previous = current[current["ds"] < current["ds"].max()]
+    workers = available_cpus()
+    parallel.warm_up(workers)
+    pool = parallel.get_pool(workers)
+
+    # The previous upload's fits, stored and read back as the service would.
+    fitted = dict(pool.map(_fit_init, build_tasks(previous, params, {}, {}), repeat(params)))
+    stored = warmstart.encode(fitted, params)
+    inits = warmstart.decode(stored, params)
+
+    cold = run_forecast(current, params, workers=workers)
+    warm = run_forecast(current, params, workers=workers, inits=inits)
+
+    tasks = build_tasks(current, params, {}, {})
+    probes = list(pool.map(_fit_probe, tasks, repeat(params), repeat(horizon), repeat(inits)))
+    return {
+        "workers": workers,
+        "stored_bytes": len(stored),
+        "warm_started_series": len(inits),
+        "cold": {**cold.timings, "methods": cold.counts()},
+        "warm": {**warm.timings, "methods": warm.counts()},
+        "difference": _difference(cold.forecast, warm.forecast),
+        "fit_probe_seconds": {key: sum(p[key] for p in probes) for key in probes[0]},
+    }
+
+
+def _fit_init(task: Any, params: Any) -> tuple[str, dict[str, Any]]:
+    """Fit one series (runs in a pool worker) and return its warm start."""
+    import pandas as pd
+
+    from dropcast_forecast.model import fit_prophet, warm_start_init
+
+    model = fit_prophet(pd.DataFrame({"ds": task.ds, "y": task.y}), params)
+    return task.series_id, warm_start_init(model)
+
+
+def _fit_probe(task: Any, params: Any, horizon: int, inits: dict[str, Any]) -> dict[str, float]:
+    """Seconds of single fits of one series (runs in a pool worker).
+
+    ``own_optimum``: refitting from the parameters the same fit just found,
+    the best a warm start can ever do (the optimiser has nothing left to
+    do), so what is left is Prophet's and cmdstan's fixed cost per fit.
+    ``backtest_*``: the backtest's fit, cold and from the stored init.
+    """
+    import pandas as pd
+
+    from dropcast_forecast.model import fit_prophet, warm_start_init
+
+    history = pd.DataFrame({"ds": task.ds, "y": task.y})
+    train = history.iloc[:-horizon]
+    seconds: dict[str, float] = {}
+
+    def timed(key: str, frame: Any, **options: Any) -> Any:
+        started = time.perf_counter()
+        model = fit_prophet(frame, params, **options)
+        seconds[key] = time.perf_counter() - started
+        return model
+
+    cold = timed("cold", history)
+    timed("own_optimum", history, init=warm_start_init(cold))
+    timed("backtest_cold", train, uncertainty_samples=0)
+    timed("backtest_warm", train, uncertainty_samples=0, init=inits.get(task.series_id))
+    return seconds
+
+
+def _difference(cold: Any, warm: Any) -> dict[str, float]:
+    """How far warm predictions are from cold ones, in percent of the cold prediction."""
+    both = cold.merge(warm, on=["series_id", "date"], suffixes=("_cold", "_warm"))
+    if len(both) != len(cold):
+        raise ValueError(
+            f"warm and cold forecasts cover different dates: {len(both)} vs {len(cold)}"
+        )
+    pct = (both["prediction_warm"] - both["prediction_cold"]).abs()
+    pct = pct / both["prediction_cold"].abs() * 100
+    per_series = pct.groupby(both["series_id"]).mean()
+    return {
+        "worst_series_mean_pct": float(per_series.max()),
+        "mean_pct": float(per_series.mean()),
+        "worst_point_pct": float(pct.max()),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the child process: one JSON line of timings and differences."""
+    parser = argparse.ArgumentParser(prog="python -m bench.b7_refit")
+    parser.add_argument("source", type=Path)
+    parser.add_argument("--horizon", type=int, default=28)
+    args = parser.parse_args(argv)
+    print(json.dumps(refit(args.source, args.horizon)))
+
+
+if __name__ == "__main__":
+    # Run the imported module, not __main__, so pool workers unpickle its
+    # functions by their importable name.
+    from bench.b7_refit import main as imported_main
+
+    imported_main()

@@ -1,0 +1,100 @@
+"""Drive the local stack as a user would, timing uploads to outputs by the storage clock.
+
+The time an output appeared is its ``timeCreated`` as the storage emulator
+stamped it (same machine, same clock as ours), so polling can be slow and
+cheap: a tight polling loop would itself take CPU from the pipeline it
+measures on these two shared cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.measure import BenchError
+from dropcast_cli import localclient
+from dropcast_cli import stack as local_stack
+from dropcast_common import naming
+from dropcast_common.storage import anonymous_credentials
+
+_ENV_KEYS = ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
+POLL_SECONDS = 0.25
+
+
+@contextmanager
+def running_stack(home: Path, env: Mapping[str, str] | None = None) -> Iterator[Path]:
+    """Start a stack in ``home`` and always stop it; the emulator variables are restored."""
+    saved = {key: os.environ.get(key) for key in _ENV_KEYS}
+    try:
+        local_stack.up(home, env=env)
+        yield home
+    finally:
+        local_stack.down(home)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One upload's output: when it appeared (epoch seconds) and the report's timings."""
+
+    name: str
+    created: float
+    timings: dict[str, float]
+
+
+def _bucket(info: local_stack.StackInfo, kind: str) -> Any:
+    from google.cloud import storage
+
+    os.environ["STORAGE_EMULATOR_HOST"] = info.storage_emulator_host
+    client = storage.Client(project=info.project, credentials=anonymous_credentials())
+    return client.bucket(info.buckets[kind])
+
+
+def upload(info: local_stack.StackInfo, source: Path, name: str) -> float:
+    """Upload ``source`` as ``name``; returns the epoch time just before the upload began."""
+    started = time.time()
+    localclient.upload(info, source, name)
+    return started
+
+
+def wait_for_outputs(
+    info: local_stack.StackInfo, names: Iterable[str], timeout: float
+) -> dict[str, Arrival]:
+    """Wait for every upload's ``<stem>.csv``; BenchError if one gets an error report."""
+    bucket = _bucket(info, "output")
+    stems = {name: naming.output_stem(name) for name in names}
+    pending = dict(stems)
+    arrived: dict[str, Arrival] = {}
+    prefix = posixpath.commonpath(list(stems.values()))
+    deadline = time.monotonic() + timeout
+    while pending:
+        if time.monotonic() > deadline:
+            raise BenchError(
+                f"{len(pending)} of {len(stems)} uploads had no output after {timeout:.0f}s "
+                f"(e.g. {next(iter(pending))}); see the service logs in {info.logs}"
+            )
+        present = {blob.name: blob for blob in bucket.list_blobs(prefix=prefix)}
+        for name, stem in list(pending.items()):
+            if f"{stem}.error.json" in present:
+                body = present[f"{stem}.error.json"].download_as_bytes()
+                raise BenchError(f"{name} was rejected: {body[:300]!r}")
+            csv = present.get(f"{stem}.csv")
+            if csv is None:
+                continue
+            report = json.loads(present[f"{stem}.report.json"].download_as_bytes())
+            arrived[name] = Arrival(name, csv.time_created.timestamp(), report["timings"])
+            del pending[name]
+        if pending:
+            time.sleep(POLL_SECONDS)
+    return arrived

@@ -1,0 +1,69 @@
+"""How big each benchmark is: the issue's sizes, or tiny ones that only prove the suite runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Sizes of every benchmark's inputs."""
+
+    quick: bool
+    # B1: daily series through the one-shot command vs serial Prophet.
+    b1_series: int
+    b1_days: int
+    # B2: a long file of series x days rows, and one `b2_growth` times larger.
+    b2_series: int
+    b2_days: int
+    b2_growth: int
+    # B3: uploads in a row; B4: uploads at once.
+    b3_uploads: int
+    b4_files: int
+    # B5: cold starts per service (the median is reported).
+    b5_starts: int
+    # B6: series through the sharded stack, their length, series per shard.
+    b6_series: int
+    b6_days: int
+    b6_shard: int
+    # B7: series refitted with one more day.
+    b7_series: int
+    b7_days: int
+    horizon: int = 28
+
+
+FULL = Scale(
+    quick=False,
+    b1_series=200,
+    b1_days=3 * 365,
+    b2_series=1_000,
+    b2_days=1_000,
+    b2_growth=10,
+    b3_uploads=10,
+    b4_files=100,
+    b5_starts=3,
+    b6_series=2_000,
+    # Four months of daily data: the fan-out measures overhead per shard and
+    # per series, and short series keep both sides of B6 to minutes.
+    b6_days=120,
+    b6_shard=250,
+    b7_series=100,
+    b7_days=3 * 365,
+)
+
+QUICK = Scale(
+    quick=True,
+    b1_series=3,
+    b1_days=120,
+    b2_series=20,
+    b2_days=500,
+    b2_growth=10,
+    b3_uploads=2,
+    b4_files=3,
+    b5_starts=1,
+    b6_series=6,
+    b6_days=60,
+    b6_shard=2,
+    b7_series=2,
+    b7_days=120,
+)

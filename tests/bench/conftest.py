@@ -1,0 +1,10 @@
+"""Make the top-level ``bench`` folder importable: it is a suite, not an installed package."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
