@@ -324,7 +324,10 @@ def forecast(
     ] = Path("forecasts"),
     param: ParamOption = None,
 ) -> None:
-    """Forecast a file in this process, no emulators: writes OUTDIR/<stem>.csv (exit 2 if bad)."""
+    """Forecast a file in this process, no emulators: OUTDIR/<stem>.csv, .png, .report.json.
+
+    A file dropcast cannot read gives OUTDIR/<stem>.error.json and exit code 2.
+    """
     from dropcast_cli import oneshot
 
     result = oneshot.run(source, outdir, param or [])

@@ -1,6 +1,11 @@
-"""The forecast app factory (``uvicorn dropcast_forecast.main:app``)."""
+"""The forecast app factory (``uvicorn --factory dropcast_forecast.main:app``)."""
 
 from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -9,16 +14,44 @@ from dropcast_common.logs import setup_logging
 from dropcast_forecast.api import router
 from dropcast_forecast.bootstrap import ForecastDeps, bootstrap
 
+log = logging.getLogger("dropcast.forecast")
 
-def create_app(deps: ForecastDeps | None = None) -> FastAPI:
-    """Build the app; tests pass deps with fakes, production wires from settings."""
+
+def create_app(deps: ForecastDeps | None = None, *, warm_pool: bool = True) -> FastAPI:
+    """Build the app; tests pass deps with fakes, production wires from settings.
+
+    With ``warm_pool`` the worker pool (one process per CPU the container may
+    use, Prophet imported) starts in the background as the app starts: the
+    health check answers at once, and the first work message finds the
+    workers ready instead of paying their start-up.
+    """
     deps = deps or bootstrap()
     setup_logging(deps.settings.log_format, deps.settings.log_level, deps.settings.project)
-    app = FastAPI(title="dropcast forecast", version=deps.settings.version)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm_pool:
+            threading.Thread(target=_warm_up, name="warm-pool", daemon=True).start()
+        yield
+        from dropcast_forecast.parallel import shutdown_pool
+
+        shutdown_pool()
+
+    app = FastAPI(title="dropcast forecast", version=deps.settings.version, lifespan=lifespan)
     app.state.deps = deps
     install_error_handlers(app)
     app.include_router(router)
     return app
+
+
+def _warm_up() -> None:
+    from dropcast_forecast.cpus import available_cpus
+    from dropcast_forecast.parallel import warm_up
+
+    try:
+        warm_up(available_cpus())
+    except Exception:  # a cold first request still works; say why it will be slower
+        log.exception("could not warm the forecast worker pool")
 
 
 def app() -> FastAPI:
