@@ -53,3 +53,29 @@ def test_unknown_parameter_exits_2(hyndsight: Path, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "hyndsight.error.json").read_text())["code"] == (
         "unknown_parameter"
     )
+
+
+def test_forecast_never_overwrites_its_input(hyndsight: Path, tmp_path: Path) -> None:
+    source = tmp_path / "sales.csv"
+    source.write_bytes(hyndsight.read_bytes())
+    result = run_cli("forecast", str(source), "-o", str(tmp_path))
+    assert result.returncode == 2
+    assert source.read_bytes() == hyndsight.read_bytes()
+    report = json.loads((tmp_path / "sales.error.json").read_text())
+    assert report["code"] == "output_overwrites_input"
+    assert "-o DIR" in report["hint"]
+
+
+def test_default_output_directory_is_forecasts(hyndsight: Path, tmp_path: Path) -> None:
+    source = tmp_path / "sales.csv"
+    source.write_bytes(hyndsight.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "dropcast_cli", "forecast", "sales.csv"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "forecasts" / "sales.csv").exists()
+    assert source.read_bytes() == hyndsight.read_bytes()

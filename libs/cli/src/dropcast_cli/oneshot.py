@@ -35,6 +35,14 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
     stem = Path(naming.output_stem(source.name)).name
     try:
         params = resolve(from_pairs(param_pairs))
+        name = Path(params.output_name).name if params.output_name else stem
+        if safe_local_path(outdir, f"{name}.csv").resolve() == source.resolve():
+            raise InputError(
+                "output_overwrites_input",
+                f"the forecast {outdir / (name + '.csv')} would overwrite the input {source}",
+                "Choose another output directory with -o DIR (the default is ./forecasts).",
+                {"input": str(source), "output_dir": str(outdir)},
+            )
         started = time.perf_counter()
         normalised = normalise(source, source.name, params)
         normalise_seconds = time.perf_counter() - started
@@ -44,7 +52,6 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
         path = safe_local_path(outdir, f"{stem}.error.json")
         path.write_bytes(rejected.to_bytes())
         return OneShotResult(False, [path], rejected)
-    name = Path(params.output_name).name if params.output_name else stem
     report = build_report(
         series=run_.series,
         params=params,
