@@ -103,3 +103,39 @@ def test_trace_header_is_on_every_job_line_of_both_services(
         assert entry["logging.googleapis.com/trace"] == f"projects/proj/traces/{FORECAST_TRACE}"
     assert forecast_lines[-1]["series"] == 1
     assert forecast_lines[-1]["seconds"] >= 0
+
+
+def test_without_a_trace_header_forecast_keeps_the_ingest_trace(
+    restore_logging: None, capsys: pytest.CaptureFixture[str], hyndsight: Path
+) -> None:
+    store, publisher = InMemoryBlobStore(), RecordingPublisher()
+    generation = store.put_object(
+        "in", "t/n.csv", hyndsight.read_bytes(), {"dropcast-horizon": "3"}
+    )
+    job = naming.job_id("in", "t/n.csv", generation)
+    ingest = IngestDeps(
+        settings=IngestSettings(**BUCKETS, project="proj", log_format="json"),
+        store=store,
+        publisher=publisher,
+    )
+    with TestClient(ingest_app(ingest)) as client:
+        client.post(
+            "/push/uploads",
+            json=storage_push_body("in", "t/n.csv", generation, metadata={"dropcast-horizon": "3"}),
+            headers={"X-Cloud-Trace-Context": f"{INGEST_TRACE}/1;o=1"},
+        )
+    capsys.readouterr()
+    (work,) = publisher.messages
+    forecast = ForecastDeps(
+        settings=ForecastSettings(**BUCKETS, project="proj", log_format="json"),
+        store=store,
+        publisher=RecordingPublisher(),
+    )
+    with TestClient(forecast_app(forecast)) as client:  # no trace header, as Pub/Sub push sends
+        assert (
+            client.post("/push/work", json=push_body(work.data, work.attributes)).status_code == 204
+        )
+    lines = [e for e in _entries(capsys.readouterr().out) if e.get("job_id") == job]
+    assert lines
+    for entry in lines:
+        assert entry["logging.googleapis.com/trace"] == f"projects/proj/traces/{INGEST_TRACE}"

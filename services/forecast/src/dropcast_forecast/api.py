@@ -12,7 +12,7 @@ from dropcast_common.auth import PUSH_AUTH
 from dropcast_common.envelope import PushEnvelope
 from dropcast_common.errors import MalformedEnvelopeError
 from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
-from dropcast_common.logs import bind
+from dropcast_common.logs import bind, log_context
 from dropcast_common.messages import WorkMessage
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.handlers import handle_work
@@ -47,6 +47,9 @@ async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_
     except (ValidationError, ValueError) as exc:
         raise MalformedEnvelopeError(f"not a dropcast work message: {exc}") from exc
     bind(job_id=message.job_id, shard=message.shard.index)
+    if message.trace_id and not (log_context.get() or {}).get("trace_id"):
+        # Pub/Sub push sends no trace header: keep the job under ingest's trace.
+        bind(trace_id=message.trace_id)
     # Fitting is CPU-bound and blocking; keep the event loop free for health checks.
     await run_in_threadpool(handle_work, message, deps, envelope.message.message_id)
     return Response(status_code=204)
