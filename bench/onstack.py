@@ -61,10 +61,12 @@ def _bucket(info: local_stack.StackInfo, kind: str) -> Any:
     return client.bucket(info.buckets[kind])
 
 
-def upload(info: local_stack.StackInfo, source: Path, name: str) -> float:
+def upload(
+    info: local_stack.StackInfo, source: Path, name: str, metadata: dict[str, str] | None = None
+) -> float:
     """Upload ``source`` as ``name``; returns the epoch time just before the upload began."""
     started = time.time()
-    localclient.upload(info, source, name)
+    localclient.upload(info, source, name, metadata)
     return started
 
 

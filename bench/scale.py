@@ -47,7 +47,7 @@ FULL = Scale(
     # per series, and short series keep both sides of B6 to minutes.
     b6_days=120,
     b6_shard=250,
-    b7_series=100,
+    b7_series=60,
     b7_days=3 * 365,
 )
 
