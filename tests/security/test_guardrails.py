@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dropcast_common import naming
 from dropcast_common.envelope import PushEnvelope, StorageNotification
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
@@ -159,7 +160,12 @@ def test_upload_of_hostile_file_gets_an_error_report_and_nothing_else(
     outcome = handle_upload(StorageNotification.from_message(envelope.message), deps)
     assert outcome == Outcome.REJECTED
     assert publisher.messages == []
-    assert [b for (b, _) in store.writes] == ["out"]
+    # The error report, and the job's failed status: no staged data, no output.
+    job = naming.job_id("in", name, generation)
+    assert sorted(store.writes) == sorted(
+        [("out", store.writes[0][1]), ("stage", naming.status_object(job))]
+    )
+    assert store.writes[0][1].endswith(".error.json")
     report = json.loads(store.read("out", store.writes[0][1]))
     assert report["code"] in _expected(case, code)
     assert report["hint"]
