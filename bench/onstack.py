@@ -44,6 +44,28 @@ def running_stack(home: Path, env: Mapping[str, str] | None = None) -> Iterator[
                 os.environ[key] = value
 
 
+def cpu_by_service(info: local_stack.StackInfo) -> dict[str, float]:
+    """CPU seconds so far of each stack process group (a service with its pool, an emulator).
+
+    Sums user + system time of every live member of each group, plus what
+    members have collected from children they waited for (cmdstan runs), from
+    /proc; empty where /proc is missing.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(info.pids, 0.0)
+    groups = {pgid: name for name, pgid in info.pids.items()}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        # After the command: state, ppid, pgrp, ... utime(12) stime cutime cstime.
+        name = groups.get(int(fields[2]))
+        if name is not None:
+            totals[name] += sum(int(x) for x in fields[11:15]) / ticks
+    return totals
+
+
 @dataclass(frozen=True)
 class Arrival:
     """One upload's output: when it appeared (epoch seconds) and the report's timings."""
