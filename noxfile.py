@@ -47,7 +47,7 @@ def lint(session: nox.Session) -> None:
 def test(session: nox.Session) -> None:
     """Run unit, integration (real emulators) and end-to-end (local stack) tests."""
     install_workspace(session, "dev")
-    session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
+    session.run("pytest", "--durations=15", *session.posargs, env={"PYTHONHASHSEED": "0"})
 
 
 @nox.session(python=PYTHON)

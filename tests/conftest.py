@@ -27,16 +27,20 @@ def hyndsight_seed() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.StackInfo]:
+def session_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.StackInfo]:
     """One local stack (emulators + both services) for the whole session, always stopped."""
     home = tmp_path_factory.mktemp("stack")
-    saved = {k: os.environ.get(k) for k in ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")}
     try:
         yield local_stack.up(home)
     finally:
         local_stack.down(home)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+
+
+@pytest.fixture
+def stack(
+    session_stack: local_stack.StackInfo, monkeypatch: pytest.MonkeyPatch
+) -> local_stack.StackInfo:
+    """The session's stack, with the client libraries pointed at it for this test only."""
+    for key, value in session_stack.env().items():
+        monkeypatch.setenv(key, value)
+    return session_stack

@@ -42,8 +42,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def info(home: Path) -> local_stack.StackInfo:
-    return local_stack.read(home)
+def info(home: Path, monkeypatch: pytest.MonkeyPatch) -> local_stack.StackInfo:
+    """This module's stack, with the client libraries pointed at it for this test only."""
+    info = local_stack.read(home)
+    for key, value in info.env().items():
+        monkeypatch.setenv(key, value)
+    return info
 
 
 def storage(info: local_stack.StackInfo):  # type: ignore[no-untyped-def]

@@ -32,14 +32,17 @@ SERIES = 3
 def json_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.StackInfo]:
     """A stack of its own, logging as in the cloud; always stopped."""
     home = tmp_path_factory.mktemp("json-stack")
-    # up() points this process's clients at its emulators; undo that afterwards.
+    # Point this module's clients at its own stack, and only for this module.
     with pytest.MonkeyPatch.context() as patch:
         for key in ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"):
             patch.delenv(key, raising=False)
         try:
-            yield local_stack.up(
+            info = local_stack.up(
                 home, env={"DROPCAST_LOG_FORMAT": "json", "DROPCAST_MAX_SERIES_PER_SHARD": "1"}
             )
+            for key, value in info.env().items():
+                patch.setenv(key, value)
+            yield info
         finally:
             local_stack.down(home)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -14,8 +13,13 @@ from dropcast_common.storage import anonymous_credentials
 def _client(info: StackInfo):  # type: ignore[no-untyped-def]
     from google.cloud import storage
 
-    os.environ["STORAGE_EMULATOR_HOST"] = info.storage_emulator_host
-    return storage.Client(project=info.project, credentials=anonymous_credentials())
+    # An explicit endpoint rather than STORAGE_EMULATOR_HOST: talking to one
+    # stack must not repoint every other client of the process.
+    return storage.Client(
+        project=info.project,
+        credentials=anonymous_credentials(),
+        client_options={"api_endpoint": info.storage_emulator_host},
+    )
 
 
 def upload(info: StackInfo, source: Path, name: str, metadata: dict[str, str] | None = None) -> str:

@@ -22,6 +22,7 @@ from dropcast_cli.procs import StackError
 from dropcast_common import pipeline as pipeline_def
 
 PROJECT = "dropcast-local"
+EMULATOR_ENV = ("PUBSUB_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")
 BUCKETS = {"input": "dropcast-input", "staging": "dropcast-staging", "output": "dropcast-output"}
 INSTALL_HINT = (
     "The local stack needs Java 17 and the official Pub/Sub emulator. Install them with\n"
@@ -102,12 +103,22 @@ def up(home: Path | None = None, env: Mapping[str, str] | None = None) -> StackI
     (home / "pubsub-data").mkdir()
     logs = home / "logs"
     pids: dict[str, int] = {}
+    # Provisioning points the client libraries at the new emulators through the
+    # environment; put the caller's environment back afterwards, so a stack
+    # started in-process (tests, tools) never leaves it pointing at this one.
+    saved = {key: os.environ.get(key) for key in EMULATOR_ENV}
     try:
         return _start(home, logs, gcloud, pids, dict(env or {}))
     except BaseException:
         for pid in reversed(pids.values()):
             procs.stop_group(pid)
         raise
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _start(

@@ -280,6 +280,7 @@ class ProgressWatch:
     def __init__(self, progress: Any) -> None:
         self._progress = progress
         self._task = progress.add_task("uploading", total=None)
+        self._announced = False
 
     def uploaded(self, uri: str, job_id: str) -> None:
         """Say where the file went and which job follows it."""
@@ -289,7 +290,9 @@ class ProgressWatch:
     def changed(self, status: JobStatus) -> None:
         """Move the bar: one step per shard, then done or failed."""
         done, total = len(status.shards_done), status.shards_total
-        if status.state == "accepted":
+        if total and not self._announced:
+            # Said once, even when the first status we see is already running or done.
+            self._announced = True
             self._progress.console.print(f"accepted: {status.series} series in {total} shard(s)")
         descriptions = {
             "accepted": "forecasting",
