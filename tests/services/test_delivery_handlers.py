@@ -268,3 +268,20 @@ def test_a_new_upload_of_the_same_name_gets_a_new_forecast() -> None:
     assert store.stat("out", "re.error.json") is None  # stale report removed
     upload_and_run(daily_series(60, 1).to_csv(index=False).encode(), "9")
     assert store.read("out", "re.csv").count(b"\n") == 10
+
+
+def test_a_shard_that_cannot_finish_in_time_fails_the_job_with_the_reason() -> None:
+    from dropcast_common.budget import Deadline
+
+    store = InMemoryBlobStore()
+    deps = ForecastDeps(ForecastSettings(**SETTINGS), store, RecordingPublisher())
+    message = work_message(store, 0, 1, canonical("a", 1))
+    outcome = handle_work(message, deps, "m0", deadline=Deadline(seconds=0.001))
+    assert outcome is WorkOutcome.FAILED
+    report = json.loads(store.read("out", "two.error.json"))
+    assert report["code"] == "shard_over_budget"
+    assert "DROPCAST_MAX_SERIES_PER_SHARD" in report["hint"]
+    status = StatusStore(store, "stage").get(message.job_id)
+    assert status is not None
+    assert status.state == "failed"
+    assert store.stat("out", "two.csv") is None

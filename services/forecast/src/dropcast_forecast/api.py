@@ -15,7 +15,7 @@ from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
 from dropcast_common.logs import bind, log_context
 from dropcast_common.messages import WorkMessage
 from dropcast_forecast.bootstrap import ForecastDeps
-from dropcast_forecast.handlers import handle_work
+from dropcast_forecast.handlers import handle_work, request_deadline
 
 router = APIRouter()
 
@@ -41,6 +41,7 @@ def healthz() -> dict[str, str]:
 )
 async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_deps)]) -> Response:
     """Pub/Sub push endpoint for work messages."""
+    deadline = request_deadline()  # the clock starts when the request does
     envelope = PushEnvelope.parse(await request.body())
     try:
         message = WorkMessage.from_bytes(envelope.message.decoded())
@@ -51,5 +52,5 @@ async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_
         # Pub/Sub push sends no trace header: keep the job under ingest's trace.
         bind(trace_id=message.trace_id)
     # Fitting is CPU-bound and blocking; keep the event loop free for health checks.
-    await run_in_threadpool(handle_work, message, deps, envelope.message.message_id)
+    await run_in_threadpool(handle_work, message, deps, envelope.message.message_id, deadline)
     return Response(status_code=204)

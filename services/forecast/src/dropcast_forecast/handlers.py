@@ -14,15 +14,20 @@ import logging
 import time
 from enum import StrEnum
 
+import pandas as pd
+
 from dropcast_common import naming, table
+from dropcast_common.budget import Deadline, estimate_fit_seconds
 from dropcast_common.errors import InputError
 from dropcast_common.lease import Lease, LeaseResult
 from dropcast_common.messages import WorkMessage
+from dropcast_common.params import Params
 from dropcast_common.pipeline import load as load_pipeline
 from dropcast_common.status import StatusStore, shard_done
 from dropcast_common.storage import create_once
 from dropcast_forecast.assembly import assemble, fail_job, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
+from dropcast_forecast.cpus import available_cpus
 from dropcast_forecast.engine import run_forecast
 
 log = logging.getLogger("dropcast.forecast")
@@ -42,7 +47,12 @@ def lease_seconds() -> float:
     return load_pipeline().services["forecast"].request_timeout_seconds + 60.0
 
 
-def handle_work(message: WorkMessage, deps: ForecastDeps, message_id: str = "") -> Outcome:
+def handle_work(
+    message: WorkMessage,
+    deps: ForecastDeps,
+    message_id: str = "",
+    deadline: Deadline | None = None,
+) -> Outcome:
     """Forecast one shard, stage its part, and assemble the job if it was the last one."""
     job, shard = message.job_id, message.shard
     staging = message.staging_bucket
@@ -72,7 +82,7 @@ def handle_work(message: WorkMessage, deps: ForecastDeps, message_id: str = "") 
             )
             return Outcome.DEFERRED
         try:
-            compute_shard(message, deps)
+            compute_shard(message, deps, deadline or request_deadline())
         except InputError as err:
             fail_job(message, deps, err)
             return Outcome.FAILED
@@ -82,7 +92,41 @@ def handle_work(message: WorkMessage, deps: ForecastDeps, message_id: str = "") 
     return outcome
 
 
-def compute_shard(message: WorkMessage, deps: ForecastDeps) -> None:
+def request_deadline() -> Deadline:
+    """The forecast request's budget: its timeout in pipeline.json, from now."""
+    return Deadline(load_pipeline().services["forecast"].request_timeout_seconds)
+
+
+def check_budget(canonical: pd.DataFrame, params: Params, deadline: Deadline) -> None:
+    """Refuse a shard that can't be fitted in the time the request has left.
+
+    Ingest sizes shards well inside the budget, so this only trips when the
+    service runs on fewer CPUs than it was sized for, or on a shard staged
+    under other settings; failing the job with the reason beats a fit that
+    Pub/Sub would abandon at its ack deadline and redeliver until it
+    dead-letters.
+    """
+    rows = canonical.groupby("series_id", sort=False).size()
+    cpus = available_cpus()
+    needed = sum(estimate_fit_seconds(int(n), params) for n in rows) / cpus
+    left = deadline.remaining()
+    if needed > left:
+        raise InputError(
+            "shard_over_budget",
+            f"a shard of {len(rows)} series needs about {needed:.0f}s on {cpus} CPU(s); "
+            f"its request has {max(left, 0):.0f}s left",
+            "Upload fewer series per file, or lower DROPCAST_MAX_SERIES_PER_SHARD on the ingest "
+            "service (or give the forecast service more CPUs).",
+            {
+                "series": len(rows),
+                "estimated_seconds": round(needed, 1),
+                "remaining_seconds": round(left, 1),
+                "cpus": cpus,
+            },
+        )
+
+
+def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) -> None:
     """Fit every series of the shard and stage the part (forecast, then results)."""
     job, shard = message.job_id, message.shard
     started = time.perf_counter()
@@ -94,6 +138,7 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps) -> None:
     )
     bucket, name = split_uri(shard.uri)
     canonical = table.from_parquet(deps.store.read(bucket, name))
+    check_budget(canonical, message.params, deadline)
     quality = read_quality(deps, message)
     run = run_forecast(canonical, message.params, frequencies=quality.get("frequencies") or {})
     buffer = io.BytesIO()

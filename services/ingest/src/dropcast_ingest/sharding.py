@@ -2,27 +2,18 @@
 
 A push request must finish inside the work subscription's ack deadline, so
 each shard is sized to take a fraction of the forecast service's request
-timeout. The estimate is deliberately simple and conservative (measured on
-Prophet 1.5 on one core, with the backtest's second fit): a fixed cost per
-series plus terms for history length and interval sampling.
+timeout, by the estimate in ``dropcast_common.budget`` (shared with the
+forecast service, which checks each shard against its request's time left).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from dropcast_common.budget import estimate_fit_seconds
 from dropcast_common.params import Params
 
-# Seconds of one core per series: fixed + per history row + per sampled path step.
-FIXED_SECONDS = 0.1
-PER_ROW_SECONDS = 3e-4
-PER_SAMPLE_STEP_SECONDS = 4e-6
-
-
-def estimate_fit_seconds(rows: int, params: Params) -> float:
-    """Estimated one-core seconds to fit, backtest and predict one series."""
-    sampling = params.uncertainty_samples * (params.horizon + rows / 10) * PER_SAMPLE_STEP_SECONDS
-    return FIXED_SECONDS + rows * PER_ROW_SECONDS + sampling
+__all__ = ["estimate_fit_seconds", "plan_shards"]
 
 
 def plan_shards(
