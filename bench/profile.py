@@ -5,9 +5,10 @@ installs pyinstrument and py-spy into its own venv only for this):
 
 - ``oneshot``: pyinstrument over the one-shot path on B1-like series, on
   one CPU so every fit runs in the profiled process;
-- ``ingest``: pyinstrument over normalise + Parquet on B2's file, and the
-  resident memory sampled every few milliseconds with the dropcast function
-  running at each sample, so the peak has a name;
+- ``ingest``: pyinstrument over normalise + Parquet on B2's file;
+- ``ingest-memory``: the same on B2's larger file in a fresh process, the
+  resident memory sampled every few milliseconds with the dropcast
+  functions running at each sample, so the peak has a name;
 - ``stack``: py-spy sampling the forecast and ingest services (and their
   pool workers) while a burst of uploads goes through the local stack.
 
@@ -36,7 +37,7 @@ from bench.measure import python_module, rss_mib, run_measured
 from bench.onstack import running_stack, upload, wait_for_outputs
 from dropcast_cli import stack as local_stack
 
-KINDS = ("oneshot", "ingest", "stack")
+KINDS = ("oneshot", "ingest", "ingest-memory", "stack")
 # Lines of each py-spy summary: the frames most samples were in.
 _TOP_FRAMES = 40
 
@@ -46,11 +47,13 @@ def profile_all(out: Path, work: Path, quick: bool) -> list[Path]:
     folder = out / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
     series, days = (2, 120) if quick else (24, 3 * 365)
+    # B2's files: 1 million rows, and ten times that for the memory peak.
     rows = (20, 500) if quick else (1_000, 1_000)
     files = []
     for kind, args in (
         ("oneshot", [str(long_csv(work / "p-oneshot.csv", series, days, seed=1))]),
         ("ingest", [str(long_csv(work / "p-ingest.csv", *rows, seed=2))]),
+        ("ingest-memory", [str(long_csv(work / "p-large.csv", rows[0] * 10, rows[1], seed=2))]),
     ):
         target = folder / f"{kind}.txt"
         run_measured(python_module(__name__, kind, *args, "--out", str(target)))
@@ -78,7 +81,7 @@ def profile_oneshot(source: Path) -> str:
 
 
 def profile_ingest(source: Path) -> str:
-    """pyinstrument text of normalise + to_parquet, then where resident memory peaked."""
+    """pyinstrument text of normalise + to_parquet."""
     from dropcast_common.params import resolve
     from dropcast_common.table import to_parquet
     from dropcast_ingest.normalise import normalise
@@ -88,9 +91,19 @@ def profile_ingest(source: Path) -> str:
     profiler.start()
     to_parquet(normalise(source, source.name, params).frame)
     profiler.stop()
+    return str(profiler.output_text(unicode=True, color=False))
+
+
+def profile_ingest_memory(source: Path) -> str:
+    """Where the resident memory of normalise + to_parquet peaks, in a fresh process."""
+    from dropcast_common.params import resolve
+    from dropcast_common.table import to_parquet
+    from dropcast_ingest.normalise import normalise
+
+    params = resolve()
     with sampled_memory() as samples:
         to_parquet(normalise(source, source.name, params).frame)
-    return str(profiler.output_text(unicode=True, color=False)) + memory_report(samples)
+    return f"{source.stat().st_size / 2**20:.0f} MiB file\n" + memory_report(samples)
 
 
 def _profiler(interval: float) -> Any:
@@ -206,12 +219,16 @@ def summarise_collapsed(collapsed: str, title: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of a profiling child: one kind, one input file, one output file."""
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("kind", choices=KINDS[:2])
+    parser.add_argument("kind", choices=KINDS[:3])
     parser.add_argument("source", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    run: Callable[[Path], str] = profile_oneshot if args.kind == "oneshot" else profile_ingest
-    args.out.write_text(run(args.source))
+    profiles: dict[str, Callable[[Path], str]] = {
+        "oneshot": profile_oneshot,
+        "ingest": profile_ingest,
+        "ingest-memory": profile_ingest_memory,
+    }
+    args.out.write_text(profiles[args.kind](args.source))
 
 
 if __name__ == "__main__":
