@@ -24,24 +24,17 @@ from dropcast_cli import stack as local_stack
 from dropcast_common import naming
 from dropcast_common.storage import anonymous_credentials
 
-_ENV_KEYS = ("STORAGE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
 POLL_SECONDS = 0.25
 
 
 @contextmanager
 def running_stack(home: Path, env: Mapping[str, str] | None = None) -> Iterator[Path]:
-    """Start a stack in ``home`` and always stop it; the emulator variables are restored."""
-    saved = {key: os.environ.get(key) for key in _ENV_KEYS}
+    """Start a stack in ``home`` and always stop it."""
     try:
         local_stack.up(home, env=env)
         yield home
     finally:
         local_stack.down(home)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def cpu_by_service(info: local_stack.StackInfo) -> dict[str, float]:
@@ -78,8 +71,12 @@ class Arrival:
 def _bucket(info: local_stack.StackInfo, kind: str) -> Any:
     from google.cloud import storage
 
-    os.environ["STORAGE_EMULATOR_HOST"] = info.storage_emulator_host
-    client = storage.Client(project=info.project, credentials=anonymous_credentials())
+    # The stack's own endpoint, not the environment: several stacks may run in one process.
+    client = storage.Client(
+        project=info.project,
+        credentials=anonymous_credentials(),
+        client_options={"api_endpoint": info.storage_emulator_host},
+    )
     return client.bucket(info.buckets[kind])
 
 
