@@ -17,7 +17,7 @@ from dropcast_forecast.bootstrap import ForecastDeps, bootstrap
 log = logging.getLogger("dropcast.forecast")
 
 
-def create_app(deps: ForecastDeps | None = None, *, warm_pool: bool = True) -> FastAPI:
+def create_app(deps: ForecastDeps | None = None, *, warm_pool: bool = False) -> FastAPI:
     """Build the app; tests pass deps with fakes, production wires from settings.
 
     With ``warm_pool`` the worker pool (one process per CPU the container may
@@ -32,10 +32,9 @@ def create_app(deps: ForecastDeps | None = None, *, warm_pool: bool = True) -> F
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if warm_pool:
             threading.Thread(target=_warm_up, name="warm-pool", daemon=True).start()
+        # The pool is the process's, not the app's: it stops at exit (see parallel.py),
+        # and stopping it here could wait on workers that are still starting.
         yield
-        from dropcast_forecast.parallel import shutdown_pool
-
-        shutdown_pool()
 
     app = FastAPI(title="dropcast forecast", version=deps.settings.version, lifespan=lifespan)
     app.state.deps = deps
@@ -56,4 +55,4 @@ def _warm_up() -> None:
 
 def app() -> FastAPI:
     """Factory entry point for ``uvicorn --factory dropcast_forecast.main:app``."""
-    return create_app()
+    return create_app(warm_pool=True)
