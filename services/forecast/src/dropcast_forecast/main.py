@@ -55,4 +55,7 @@ def _warm_up() -> None:
 
 def app() -> FastAPI:
     """Factory entry point for ``uvicorn --factory dropcast_forecast.main:app``."""
+    from dropcast_forecast.parallel import always_use_pool
+
+    always_use_pool()
     return create_app(warm_pool=True)

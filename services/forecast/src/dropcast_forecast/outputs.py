@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dropcast_common.params import Params
-from dropcast_forecast.chart import render_chart
+from dropcast_forecast.parallel import render_chart_offloaded
 from dropcast_forecast.report import ForecastReport
 from dropcast_forecast.writer import to_csv, to_parquet
 
@@ -44,7 +44,7 @@ def render_outputs(
     started = time.perf_counter()
     title = posixpath.basename(stem)
     files.append(
-        OutputFile(f"{stem}.png", render_chart(canonical, forecast, title=title), "image/png")
+        OutputFile(f"{stem}.png", render_chart_offloaded(canonical, forecast, title), "image/png")
     )
     timings = {**report.timings, "chart_seconds": time.perf_counter() - started}
     final = report.model_copy(

@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
+import pandas as pd
+
 from dropcast_common.errors import TransientError
 from dropcast_common.params import Params
 from dropcast_forecast.series import SeriesOutcome, SeriesTask, forecast_series
@@ -34,6 +36,16 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
 _pool_scratch: str | None = None
+# In the service every request runs in the warm pool, even one series: many
+# concurrent one-series jobs in request threads would share one interpreter
+# lock and leave the other CPUs idle (benchmark B4).
+_always_pool = False
+
+
+def always_use_pool(enabled: bool = True) -> None:
+    """Send every batch (and chart) to the warm pool, however small: the service's mode."""
+    global _always_pool
+    _always_pool = enabled
 
 
 def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> list[SeriesOutcome]:
@@ -42,7 +54,9 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
     The warm pool keeps ``workers`` processes whatever the batch size, so a
     small request after a big one reuses it instead of rebuilding it.
     """
-    if workers <= 1 or len(tasks) <= 1:
+    if not tasks:
+        return []
+    if not _always_pool and (workers <= 1 or len(tasks) <= 1):
         from dropcast_forecast.quiet import import_prophet
 
         import_prophet()
@@ -56,6 +70,22 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
     try:
         futures = [pool.submit(run_batch, batch, params) for batch in batches]
         return [outcome for future in futures for outcome in future.result()]
+    except BrokenProcessPool as exc:
+        shutdown_pool()
+        raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc
+
+
+def render_chart_offloaded(canonical: pd.DataFrame, forecast: pd.DataFrame, title: str) -> bytes:
+    """Render the chart in a pool worker in the service's mode, else in this thread."""
+    from dropcast_forecast.chart import render_chart
+
+    if not _always_pool:
+        return render_chart(canonical, forecast, title=title)
+    with _lock:
+        workers = _pool_workers
+    pool = get_pool(workers or 1)
+    try:
+        return pool.submit(render_chart, canonical, forecast, title=title).result()
     except BrokenProcessPool as exc:
         shutdown_pool()
         raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc
