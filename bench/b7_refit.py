@@ -1,13 +1,14 @@
 """B7 refit: the same series with one more day, warm-started from the last fit, vs cold.
 
-Measured at the engine (``run_forecast`` with and without ``inits``): the
-previous upload is the file without its last day; its fitted parameters go
-through :mod:`dropcast_forecast.warmstart` (what staging would hold) and
-back, then the whole file is forecast cold and warm on the same warm pool.
-Single fits of every series are also timed: cold, from their own optimum
-(the ceiling of any warm start: the fixed cost per fit stays), and the
-backtest's fit cold and from the stored parameters (``run_forecast`` only
-warm-starts the main fit).
+Measured at the engine, as the service's shard handler runs it
+(``run_forecast`` with and without ``previous``): the previous upload is the
+file without its last day; what it carries per series (fitted parameters,
+backtest) goes through :mod:`dropcast_forecast.warmstart` (what staging
+holds) and back, then the whole file is forecast cold and warm on the same
+warm pool. Single fits of every series are also timed: cold, from the
+stored parameters, from their own optimum (the ceiling of any warm start:
+the fixed cost per fit stays), and the backtest's fit cold and from the
+stored parameters.
 
 Child: ``python -m bench.b7_refit FILE --horizon N``.
 """
@@ -80,7 +81,7 @@ def run(scale: Scale, work: Path) -> Outcome:
 
 
 def refit(source: Path, horizon: int) -> dict[str, Any]:
-    """Cold and warm refits of ``source`` (one more day than the fits the inits come from)."""
+    """Cold and warm refits of ``source``, one more day than the upload warm starts come from."""
     from dropcast_common.params import resolve
     from dropcast_forecast import parallel, warmstart
     from dropcast_forecast.cpus import available_cpus
@@ -94,24 +95,26 @@ def refit(source: Path, horizon: int) -> dict[str, Any]:
     parallel.warm_up(workers)
     pool = parallel.get_pool(workers)
 
-    # The previous upload's fits, stored and read back as the service would.
-    fitted = dict(pool.map(_fit_init, build_tasks(previous, params, {}, {}), repeat(params)))
-    stored = warmstart.encode(fitted, params)
-    inits = warmstart.decode(stored, params)
+    # The previous upload, and what it leaves in staging, read back as the service would.
+    first = run_forecast(previous, params, workers=workers)
+    stored = warmstart.encode(first.carried, params)
+    carried = warmstart.decode(stored, params)
 
     # Cold, warm, warm, cold: a load that drifts over the run (this machine
     # is shared) weighs on both sides alike.
     cold = run_forecast(current, params, workers=workers)
-    warm = run_forecast(current, params, workers=workers, inits=inits)
-    warm_again = run_forecast(current, params, workers=workers, inits=inits)
+    warm = run_forecast(current, params, workers=workers, previous=carried)
+    warm_again = run_forecast(current, params, workers=workers, previous=carried)
     cold_again = run_forecast(current, params, workers=workers)
 
+    inits = {series_id: record.init for series_id, record in carried.items()}
     tasks = build_tasks(current, params, {}, {})
     probes = list(pool.map(_fit_probe, tasks, repeat(params), repeat(horizon), repeat(inits)))
     return {
         "workers": workers,
         "stored_bytes": len(stored),
-        "warm_started_series": len(inits),
+        "warm_started_series": sum(r.warm_start for r in warm.series),
+        "backtests_kept": sum(r.backtest_age is not None for r in warm.series),
         "cold": {**_summed(cold.timings, cold_again.timings), "methods": cold.counts()},
         "warm": {**_summed(warm.timings, warm_again.timings), "methods": warm.counts()},
         "difference": _difference(cold.forecast, warm.forecast),
@@ -121,16 +124,6 @@ def refit(source: Path, horizon: int) -> dict[str, Any]:
 
 def _summed(first: dict[str, float], second: dict[str, float]) -> dict[str, float]:
     return {key: first[key] + second[key] for key in first if key != "workers"}
-
-
-def _fit_init(task: Any, params: Any) -> tuple[str, dict[str, Any]]:
-    """Fit one series (runs in a pool worker) and return its warm start."""
-    import pandas as pd
-
-    from dropcast_forecast.model import fit_prophet, warm_start_init
-
-    model = fit_prophet(pd.DataFrame({"ds": task.ds, "y": task.y}), params)
-    return task.series_id, warm_start_init(model)
 
 
 def _fit_probe(task: Any, params: Any, horizon: int, inits: dict[str, Any]) -> dict[str, float]:

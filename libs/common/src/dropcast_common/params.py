@@ -90,6 +90,11 @@ class Params(BaseModel):
     )
     non_negative: bool = Field(False, description="Clip predictions and intervals at zero.")
     integer: bool = Field(False, description="Round predictions and intervals to integers.")
+    warm_start: bool = Field(
+        True,
+        description="Start each fit from the last upload of the same object, and keep its "
+        "backtest while little data was added.",
+    )
     # --- output -----------------------------------------------------------
     output_name: str | None = Field(
         None, description="Output path without extension (default: the input's path)."

@@ -24,6 +24,7 @@ from dropcast_common.messages import WorkMessage
 from dropcast_common.reports import ErrorReport
 from dropcast_common.status import JobError, StatusStore, mark
 from dropcast_common.storage import publish_output, remove_stale_output
+from dropcast_forecast import staged_warmstarts
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.outputs import OutputFile, render_outputs
 from dropcast_forecast.report import build_report
@@ -46,6 +47,9 @@ def assemble(message: WorkMessage, deps: ForecastDeps, owner: str) -> bool:
         return False
     started = time.perf_counter()
     files = render_job(message, deps)
+    # Before the outputs: a user who sees the CSV and uploads the next day's
+    # file already gets the warm starts.
+    staged_warmstarts.publish(deps.store, message)
     # The CSV goes last: when users (and `dropcast submit`) see it, everything is there.
     files.sort(key=lambda f: f.name.endswith(".csv"))
     outputs: dict[str, str] = {}

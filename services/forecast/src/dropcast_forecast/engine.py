@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from dropcast_forecast.cpus import available_cpus
 from dropcast_forecast.model import check_holidays_country
 from dropcast_forecast.results import SeriesResult
 from dropcast_forecast.series import FRAME_COLUMNS, SeriesTask
+from dropcast_forecast.warmstart import Carried
 
 log = logging.getLogger("dropcast.forecast.engine")
 
@@ -38,6 +38,8 @@ class ForecastRun:
     forecast: pd.DataFrame  # FORECAST_COLUMNS, sorted by series_id, date
     series: list[SeriesResult]
     timings: dict[str, float] = field(default_factory=dict)
+    # What each Prophet series carries to the next upload (see warmstart).
+    carried: dict[str, Carried] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Series per method: prophet, seasonal_naive, mean, skipped."""
@@ -61,20 +63,21 @@ def run_forecast(
     *,
     workers: int | None = None,
     frequencies: Mapping[str, str | None] | None = None,
-    inits: Mapping[str, Mapping[str, Any]] | None = None,
+    previous: Mapping[str, Carried] | None = None,
 ) -> ForecastRun:
     """Forecast every series of a canonical table (series_id, ds, y).
 
     ``workers`` defaults to the CPUs the container may use. ``frequencies``
     are per-series frequencies ingest recorded (``params.frequency``
-    overrides them; missing ones are inferred). ``inits`` are warm starts per
-    series id (see :func:`dropcast_forecast.model.warm_start_init`).
+    overrides them; missing ones are inferred). ``previous`` is what the
+    last upload of the same object left per series id (warm starts, kept
+    backtests: see :mod:`dropcast_forecast.warmstart`).
     Raises InputError for parameters the data can't honour; a bad series
     never raises, it falls back or is skipped with the reason in its result.
     """
     started = time.perf_counter()
     check_params(params)
-    tasks = build_tasks(canonical, params, frequencies or {}, inits or {})
+    tasks = build_tasks(canonical, params, frequencies or {}, previous or {})
     pool_size = max(1, workers if workers is not None else available_cpus())
     count = max(1, min(pool_size, len(tasks)))  # workers this batch can keep busy
     outcomes = parallel.map_series(tasks, params, pool_size)
@@ -85,6 +88,7 @@ def run_forecast(
             frames.append(outcome.forecast.assign(series_id=outcome.result.series_id))
     forecast = _combine(frames, params)
     results = [outcome.result for outcome in outcomes]
+    carried = {o.result.series_id: o.carry for o in outcomes if o.carry is not None}
     wall = time.perf_counter() - started
     timings = {
         "forecast_seconds": wall,
@@ -93,7 +97,7 @@ def run_forecast(
         "backtest_seconds": sum(r.backtest_seconds for r in results),
         "workers": float(count),
     }
-    run = ForecastRun(forecast, results, timings)
+    run = ForecastRun(forecast, results, timings, carried)
     counts = run.counts()
     log.info(
         "forecast %d series on %d worker(s) in %.2fs: %d prophet, %d fallback, %d skipped",
@@ -112,7 +116,7 @@ def build_tasks(
     canonical: pd.DataFrame,
     params: Params,
     frequencies: Mapping[str, str | None],
-    inits: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Carried],
 ) -> list[SeriesTask]:
     """One task per series, in series_id order; compact numpy arrays, cheap to send to a worker."""
     tasks = []
@@ -125,7 +129,7 @@ def build_tasks(
                 ds=ordered["ds"].to_numpy(dtype="datetime64[ns]"),
                 y=ordered["y"].to_numpy(dtype="float64", na_value=np.nan),
                 frequency=params.frequency or _valid_frequency(frequencies.get(sid)),
-                init=inits.get(sid),
+                previous=previous.get(sid),
             )
         )
     return tasks

@@ -25,6 +25,7 @@ from dropcast_common.params import Params
 from dropcast_common.pipeline import load as load_pipeline
 from dropcast_common.status import StatusStore, shard_done
 from dropcast_common.storage import create_once
+from dropcast_forecast import staged_warmstarts
 from dropcast_forecast.assembly import assemble, fail_job, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.cpus import available_cpus
@@ -140,7 +141,14 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) 
     canonical = table.from_parquet(deps.store.read(bucket, name))
     check_budget(canonical, message.params, deadline)
     quality = read_quality(deps, message)
-    run = run_forecast(canonical, message.params, frequencies=quality.get("frequencies") or {})
+    series_ids = canonical["series_id"].astype(str).unique()
+    previous = staged_warmstarts.read_previous(deps.store, message, series_ids)
+    run = run_forecast(
+        canonical,
+        message.params,
+        frequencies=quality.get("frequencies") or {},
+        previous=previous,
+    )
     buffer = io.BytesIO()
     run.forecast.to_parquet(buffer, index=False)
     staging = message.staging_bucket
@@ -151,6 +159,7 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) 
         buffer.getvalue(),
         "application/vnd.apache.parquet",
     )
+    staged_warmstarts.stage_part(deps.store, message, run.carried, message.params)
     results = {
         "series": [result.model_dump(mode="json") for result in run.series],
         "timings": run.timings,
@@ -174,6 +183,7 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) 
             "job_id": job,
             "shard": shard.index,
             "series": len(run.series),
+            "warm_started": sum(r.warm_start for r in run.series),
             "seconds": round(elapsed, 3),
         },
     )

@@ -129,6 +129,21 @@ def _array_backend_class() -> type:
     from prophet.models import CmdStanPyBackend
 
     class ArrayBackend(CmdStanPyBackend):
+        # Whether the last fit started from the caller's init (see started_warm).
+        started_warm = False
+
+        def fit(self, stan_init: dict[str, Any], stan_data: dict[str, Any], **kwargs: Any) -> Any:
+            # Prophet swaps a custom init's vectors of another shape for its
+            # defaults one by one, which would start from a mix of two
+            # points; a start is taken whole or not at all.
+            custom = kwargs.get("init")
+            self.started_warm = custom is not None and all(
+                np.shape(custom[key]) == np.shape(stan_init[key]) for key in ("delta", "beta")
+            )
+            if custom is not None and not self.started_warm:
+                del kwargs["init"]
+            return super().fit(stan_init, stan_data, **kwargs)
+
         @staticmethod
         def prepare_data(
             init: dict[str, Any], data: dict[str, Any]
@@ -146,6 +161,11 @@ def _array_backend_class() -> type:
 def array_backend() -> Any:
     """A fresh backend for one model (a backend keeps its last fit, so models don't share one)."""
     return _array_backend_class()()
+
+
+def started_warm(model: Any) -> bool:
+    """Whether ``model``'s fit started from the init it was given (False: a cold start)."""
+    return bool(getattr(model.stan_backend, "started_warm", False))
 
 
 def warm_start_init(model: Any) -> dict[str, Any]:

@@ -39,6 +39,12 @@ class Summary(BaseModel):
     fallback: int
     skipped: int
     backtested: int
+    warm_started: int = Field(
+        0, description="Series whose fit started from the previous upload's parameters."
+    )
+    backtests_kept: int = Field(
+        0, description="Backtests kept from an earlier upload of the same object."
+    )
     median_smape: float | None = Field(None, description="Median sMAPE (%) over backtests.")
     median_mase: float | None = Field(None, description="Median MASE over backtests.")
 
@@ -90,6 +96,8 @@ def build_report(
             fallback=sum(r.method in ("seasonal_naive", "mean") for r in ordered),
             skipped=sum(r.method == "skipped" for r in ordered),
             backtested=len(backtests),
+            warm_started=sum(r.warm_start for r in ordered),
+            backtests_kept=sum(r.backtest_age is not None for r in ordered),
             median_smape=statistics.median(b.smape for b in backtests) if backtests else None,
             median_mase=statistics.median(mases) if mases else None,
         ),

@@ -48,3 +48,11 @@ class SeriesResult(BaseModel):
     backtest_seconds: float = 0.0
     backtest: Backtest | None = None
     backtest_note: str | None = Field(None, description="Why there is no backtest.")
+    backtest_age: int | None = Field(
+        None,
+        description="Set when the backtest is kept from an earlier upload of the same object: "
+        "the values the series gained since (fewer than a quarter of the horizon).",
+    )
+    warm_start: bool = Field(
+        False, description="The fit started from the previous upload's fitted parameters."
+    )

@@ -30,8 +30,9 @@ from dropcast_forecast.calendar import (
     season_length,
 )
 from dropcast_forecast.fallback import Fallback, fallback_forecast
-from dropcast_forecast.model import fit_prophet, predict_prophet, warm_start_init
+from dropcast_forecast.model import fit_prophet, predict_prophet, started_warm, warm_start_init
 from dropcast_forecast.results import Backtest, SeriesResult
+from dropcast_forecast.warmstart import Carried, history_digest, reusable_backtest
 
 log = logging.getLogger("dropcast.forecast.series")
 
@@ -51,7 +52,7 @@ class SeriesTask:
     ds: np.ndarray  # datetime64[ns], ascending
     y: np.ndarray  # float64, NaN for a missing value
     frequency: str | None = None  # None: inferred from ds
-    init: Mapping[str, Any] | None = None  # warm start for Prophet (see model.warm_start_init)
+    previous: Carried | None = None  # what the last upload of the same object left (warm start)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class SeriesOutcome:
 
     result: SeriesResult
     forecast: pd.DataFrame | None
+    carry: Carried | None = None  # for the next upload (Prophet series only)
 
 
 def series_seed(series_id: str) -> int:
@@ -99,11 +101,12 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     frame: pd.DataFrame | None = None
     reason: str | None = None
     fitted: dict[str, Any] | None = None
+    warm = False
     if n < MIN_PROPHET_OBSERVATIONS:
         reason = f"too short for Prophet: {n} values, needs {MIN_PROPHET_OBSERVATIONS}"
     else:
         try:
-            frame, fitted = _prophet(history, dates, params, task, timings)
+            frame, fitted, warm = _prophet(history, dates, params, task, timings)
         except Exception as exc:  # any Prophet/Stan failure is this series' problem only
             reason = f"Prophet failed: {_describe(exc)}"
     if frame is None:
@@ -118,7 +121,16 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         method = "prophet"
 
     started = time.perf_counter()
-    backtest, note = _backtest(history, params, m, method, fitted)
+    ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
+    kept = reusable_backtest(task.previous, ds, y, frequency, params.horizon)
+    backtest: Backtest | None
+    if method == "prophet" and kept is not None:
+        backtest, age = kept
+        note = None
+        backtest_observations = n - age
+    else:
+        backtest, note = _backtest(history, params, m, method, fitted)
+        age, backtest_observations = None, n
     result = SeriesResult(
         method=method,
         reason=reason,
@@ -127,9 +139,21 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         backtest_seconds=time.perf_counter() - started,
         backtest=backtest,
         backtest_note=note,
+        backtest_age=age,
+        warm_start=warm,
         **info,
     )
-    return SeriesOutcome(result, postprocess(frame, params))
+    carry = None
+    if fitted is not None:
+        carry = Carried(
+            fitted,
+            n,
+            history_digest(ds, y),
+            frequency,
+            backtest,
+            backtest_observations if backtest is not None else None,
+        )
+    return SeriesOutcome(result, postprocess(frame, params), carry)
 
 
 def postprocess(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
@@ -154,10 +178,12 @@ def _prophet(
     params: Params,
     task: SeriesTask,
     timings: dict[str, float],
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The forecast, and the fitted parameters (a warm start for the backtest refit)."""
+) -> tuple[pd.DataFrame, dict[str, Any], bool]:
+    """The forecast, the fitted parameters (a warm start for the backtest refit and the
+    next upload) and whether the fit started from the previous upload's parameters."""
     started = time.perf_counter()
-    model = fit_prophet(history, params, init=task.init)
+    init = task.previous.init if task.previous is not None else None
+    model, warm = _fit_from(history, params, init)
     fitted = time.perf_counter()
     with seeded(task.series_id):
         frame = predict_prophet(model, dates, params)
@@ -165,7 +191,25 @@ def _prophet(
     timings["predict"] = time.perf_counter() - fitted
     if not np.isfinite(frame["prediction"].to_numpy()).all():
         raise ValueError("the forecast holds non-finite values")
-    return frame, warm_start_init(model)
+    return frame, warm_start_init(model), warm
+
+
+def _fit_from(
+    history: pd.DataFrame, params: Params, init: Mapping[str, Any] | None, **options: Any
+) -> tuple[Any, bool]:
+    """Fit starting from ``init`` when it fits the model, else cold; and whether it started warm.
+
+    A start of another shape (automatic seasonality switched on or off
+    between two uploads, or between a fit and its backtest) is a cold fit,
+    and so is a start the optimiser fails from: never a failure.
+    """
+    if init is not None:
+        try:
+            model = fit_prophet(history, params, init=init, **options)
+            return model, started_warm(model)
+        except Exception:
+            log.debug("warm start refused; fitting cold")
+    return fit_prophet(history, params, **options), False
 
 
 def _backtest(
@@ -209,12 +253,7 @@ def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -
     differ when automatic seasonality switches with the shorter history:
     then Stan refuses the start and the refit starts cold.
     """
-    if fitted is not None:
-        try:
-            return fit_prophet(train, params, uncertainty_samples=0, init=fitted)
-        except Exception:
-            log.debug("warm start refused for the backtest refit; fitting cold")
-    return fit_prophet(train, params, uncertainty_samples=0)
+    return _fit_from(train, params, fitted, uncertainty_samples=0)[0]
 
 
 def _bounds(fb: Fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
