@@ -10,6 +10,12 @@ stored parameters, from their own optimum (the ceiling of any warm start:
 the fixed cost per fit stays), and the backtest's fit cold and from the
 stored parameters.
 
+Then the same through the local stack, as users do it: one object uploaded
+again and again, a day longer each time, alternately with ``warm_start``
+off (cold) and on (warm); each warm upload follows the previous day's
+upload, so it starts from a fit with one day less. Upload-to-output times
+and the reports' compute times are compared.
+
 Child: ``python -m bench.b7_refit FILE --horizon N``.
 """
 
@@ -23,24 +29,46 @@ from pathlib import Path
 from typing import Any
 
 from bench.data import long_csv
-from bench.measure import python_module, run_measured
+from bench.measure import BenchError, python_module, run_measured
+from bench.onstack import upload, wait_for_outputs
 from bench.results import Check, Outcome, ratio
 from bench.scale import Scale
+from dropcast_cli import stack as local_stack
 
 TITLE = "refit"
+TIMEOUT = 600.0
+NAME = "bench/b7/daily.csv"
+# Uploads after the first: cold, warm, cold, warm (each one day longer).
+ROUNDS = (False, True, False, True)
 
 
-def run(scale: Scale, work: Path) -> Outcome:
-    """Measure B7 at ``scale`` with inputs under ``work``."""
-    data = long_csv(work / "refit.csv", scale.b7_series, scale.b7_days + 1, seed=7)
-    measured = run_measured(python_module(__name__, str(data), "--horizon", str(scale.horizon)))
+def run(scale: Scale, work: Path, home: Path) -> Outcome:
+    """Measure B7 at ``scale`` with inputs under ``work``, on the stack running in ``home``."""
+    longest = scale.b7_days + len(ROUNDS)
+    data = long_csv(work / "refit.csv", scale.b7_series, longest, seed=7)
+    measured = run_measured(
+        python_module(
+            __name__, str(_first_days(data, scale.b7_days + 1)), "--horizon", str(scale.horizon)
+        )
+    )
     result: dict[str, Any] = measured.json()
+    result["stack"] = on_stack(local_stack.read(home), data, scale.b7_days, scale.b7_series)
     cold, warm = result["cold"], result["warm"]
     probe = result["fit_probe_seconds"]
+    stack = result["stack"]
     return Outcome(
         "B7",
         TITLE,
         [
+            Check(
+                "upload → output on the stack, warm vs cold, x2 each",
+                ratio(stack["cold_seconds"], stack["warm_seconds"]),
+                "x",
+                ">=",
+                2.0,
+                f"warm {stack['warm_seconds']:.1f} s",
+                f"cold {stack['cold_seconds']:.1f} s (warm_start=false)",
+            ),
             Check(
                 "model fit, warm vs cold (paired per series)",
                 ratio(probe["cold"], probe["warm"]),
@@ -120,6 +148,60 @@ def refit(source: Path, horizon: int) -> dict[str, Any]:
         "difference": _difference(cold.forecast, warm.forecast),
         "fit_probe_seconds": {key: sum(p[key] for p in probes) for key in probes[0]},
     }
+
+
+def on_stack(info: local_stack.StackInfo, data: Path, days: int, series: int) -> dict[str, Any]:
+    """Upload ``NAME`` ``days`` long, then a day longer per round; time cold and warm rounds."""
+    rounds: list[dict[str, Any]] = []
+    for extra, warm in enumerate((None, *ROUNDS)):
+        source = _first_days(data, days + extra)
+        metadata = {} if warm in (None, True) else {"dropcast-warm_start": "false"}
+        started = upload(info, source, NAME, metadata)
+        arrival = wait_for_outputs(info, [NAME], TIMEOUT, since=started)[NAME]
+        summary = _report_summary(info)
+        if warm and summary["warm_started"] != series:
+            raise BenchError(f"a warm upload started {summary['warm_started']} of {series} warm")
+        rounds.append(
+            {
+                "warm": warm,
+                "days": days + extra,
+                "seconds": arrival.created - started,
+                "forecast_seconds": arrival.timings["forecast_seconds"],
+                "warm_started": summary["warm_started"],
+                "backtests_kept": summary["backtests_kept"],
+            }
+        )
+
+    def total(warm: bool, key: str) -> float:
+        return float(sum(r[key] for r in rounds if r["warm"] is warm))
+
+    return {
+        "cold_seconds": total(False, "seconds"),
+        "warm_seconds": total(True, "seconds"),
+        "cold_forecast_seconds": total(False, "forecast_seconds"),
+        "warm_forecast_seconds": total(True, "forecast_seconds"),
+        "rounds": rounds,
+    }
+
+
+def _report_summary(info: local_stack.StackInfo) -> dict[str, Any]:
+    from bench.onstack import _bucket
+    from dropcast_common import naming
+
+    blob = _bucket(info, "output").blob(f"{naming.output_stem(NAME)}.report.json")
+    summary: dict[str, Any] = json.loads(blob.download_as_bytes())["summary"]
+    return summary
+
+
+def _first_days(data: Path, days: int) -> Path:
+    """The file ``data`` cut to each series' first ``days`` days (its rows are in date order)."""
+    import pandas as pd
+
+    frame = pd.read_csv(data, dtype={"id": str, "date": str})
+    dates = sorted(frame["date"].unique())
+    out = data.with_name(f"{data.stem}-{days}{data.suffix}")
+    frame[frame["date"] <= dates[days - 1]].to_csv(out, index=False)
+    return out
 
 
 def _summed(first: dict[str, float], second: dict[str, float]) -> dict[str, float]:

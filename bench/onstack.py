@@ -90,9 +90,13 @@ def upload(
 
 
 def wait_for_outputs(
-    info: local_stack.StackInfo, names: Iterable[str], timeout: float
+    info: local_stack.StackInfo, names: Iterable[str], timeout: float, since: float = 0.0
 ) -> dict[str, Arrival]:
-    """Wait for every upload's ``<stem>.csv``; BenchError if one gets an error report."""
+    """Wait for every upload's ``<stem>.csv``; BenchError if one gets an error report.
+
+    ``since`` (epoch seconds): only outputs created after it count, for a
+    name uploaded again (the older upload's output is still there).
+    """
     bucket = _bucket(info, "output")
     stems = {name: naming.output_stem(name) for name in names}
     pending = dict(stems)
@@ -107,11 +111,12 @@ def wait_for_outputs(
             )
         present = {blob.name: blob for blob in bucket.list_blobs(prefix=prefix)}
         for name, stem in list(pending.items()):
-            if f"{stem}.error.json" in present:
+            error = present.get(f"{stem}.error.json")
+            if error is not None and error.time_created.timestamp() > since:
                 body = present[f"{stem}.error.json"].download_as_bytes()
                 raise BenchError(f"{name} was rejected: {body[:300]!r}")
             csv = present.get(f"{stem}.csv")
-            if csv is None:
+            if csv is None or csv.time_created.timestamp() <= since:
                 continue
             report = json.loads(present[f"{stem}.report.json"].download_as_bytes())
             arrived[name] = Arrival(name, csv.time_created.timestamp(), report["timings"])

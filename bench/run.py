@@ -45,7 +45,7 @@ TITLES = {
     "B7": b7_refit.TITLE,
 }
 # These share one local stack, started once; the rest need no emulators.
-ON_STACK = ("B3", "B4", "B5", "B6")
+ON_STACK = ("B3", "B4", "B5", "B7", "B6")
 
 
 def run_suite(
@@ -65,7 +65,6 @@ def run_suite(
         plain: dict[str, Callable[[], Outcome]] = {
             "B1": lambda: b1_many_series.run(scale, scratch / "b1"),
             "B2": lambda: b2_ingest.run(scale, scratch / "b2"),
-            "B7": lambda: b7_refit.run(scale, scratch / "b7"),
         }
         for key in (k for k in ALL if k in only and k in plain):
             outcomes[key] = attempt(key, plain[key])
@@ -93,6 +92,7 @@ def _on_stack(
                 "B3": lambda: b3_latency.run(scale, home),
                 "B4": lambda: b4_burst.run(scale, scratch / "b4", home),
                 "B5": lambda: b5_cold_start.run(scale, scratch / "b5", env),
+                "B7": lambda: b7_refit.run(scale, scratch / "b7", home),
                 # Last: it restarts ingest with a shard cap.
                 "B6": lambda: b6_fanout.run(scale, scratch / "b6", home),
             }
