@@ -17,6 +17,7 @@ import pandas as pd
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
+from dropcast_forecast.components import prophet_class
 from dropcast_forecast.quiet import import_prophet
 
 # The Stan parameters Prophet accepts as a starting point (``fit(df, init=...)``).
@@ -53,9 +54,8 @@ def _holiday_names(country: str) -> frozenset[str]:
 
 def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> Any:
     """A Prophet model configured from ``params`` (not fitted)."""
-    prophet = import_prophet()
     samples = params.uncertainty_samples if uncertainty_samples is None else uncertainty_samples
-    model = prophet.Prophet(
+    model = prophet_class()(
         growth=params.growth,
         interval_width=params.interval_width,
         uncertainty_samples=samples,
