@@ -17,7 +17,7 @@ import pandas as pd
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
-from dropcast_forecast.components import prophet_class
+from dropcast_forecast.fastprophet import prophet_class
 from dropcast_forecast.quiet import import_prophet
 
 # The Stan parameters Prophet accepts as a starting point (``fit(df, init=...)``).

@@ -1,4 +1,4 @@
-"""Prophet with its component matrix cached per shape forecasts exactly as Prophet does."""
+"""dropcast's faster Prophet forecasts exactly as Prophet does."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dropcast_common.params import resolve
-from dropcast_forecast import components
+from dropcast_forecast import fastprophet
 from dropcast_forecast.model import fit_prophet, predict_prophet
 from dropcast_forecast.quiet import import_prophet
 
@@ -43,7 +43,7 @@ def test_forecasts_equal_prophets_own(
     expected = _plain_prophet(history, params, dates)
     for _ in range(2):  # the second time from the cache
         model = fit_prophet(history, params)
-        assert isinstance(model, components.prophet_class())
+        assert isinstance(model, fastprophet.prophet_class())
         np.random.seed(3)
         got = predict_prophet(model, dates, params)
         np.testing.assert_array_equal(got["prediction"], expected["yhat"])
@@ -52,13 +52,26 @@ def test_forecasts_equal_prophets_own(
 
 
 def test_one_matrix_per_shape_and_callers_get_their_own_copy(make_series: Any) -> None:
-    components._matrices.clear()
+    fastprophet._matrices.clear()
     params = resolve({"uncertainty_samples": "0"})
     first = fit_prophet(make_series(periods=120, seed=1), params)
     fit_prophet(make_series(periods=130, seed=2), params)
-    assert len(components._matrices) == 1
+    assert len(fastprophet._matrices) == 1
     first.train_component_cols.iloc[0, 0] = 99  # a caller scribbling on its copy
-    ((matrix, _),) = components._matrices.values()
+    ((matrix, _),) = fastprophet._matrices.values()
     assert 99 not in matrix.to_numpy()
     fit_prophet(make_series(periods=800, seed=3), params)  # yearly seasonality switches on
-    assert len(components._matrices) == 2
+    assert len(fastprophet._matrices) == 2
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/Berlin"])
+def test_fourier_features_equal_prophets_own(tz: str | None) -> None:
+    prophet = import_prophet()
+    dates = pd.Series(pd.date_range("1969-12-25 06:30", periods=500, freq="7h", tz=tz))
+    for period, order in ((7, 3), (365.25, 10), (1, 4)):
+        np.testing.assert_array_equal(
+            fastprophet.prophet_class().fourier_series(dates, period, order),
+            prophet.Prophet.fourier_series(dates, period, order),
+        )
+    with pytest.raises(ValueError, match="series_order"):
+        fastprophet.prophet_class().fourier_series(dates, 7, 0)
