@@ -8,11 +8,11 @@ baseline is the original project's model code per series: ``Prophet()``,
 Overhead per series is dropcast's CPU seconds over the baseline's, minus
 one. dropcast also backtests every series (a second fit on all but the
 last horizon, without interval sampling); that fit is counted in the
-headline figure. Two what-if runs of the same one-shot path show what the
-backtest costs: switched off, and started from the series' main fit.
+headline figure (it starts from the series' main fit). A what-if run of
+the same one-shot path shows what the backtest costs: switched off.
 
 Children: ``python -m bench.b1_many_series baseline FILE --horizon N`` and
-``python -m bench.b1_many_series {no-backtest,warm-backtest} FILE OUTDIR --horizon N``.
+``python -m bench.b1_many_series no-backtest FILE OUTDIR --horizon N``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bench.results import Check, Outcome, ratio
 from bench.scale import Scale
 
 TITLE = "many series"
-VARIANTS = ("no-backtest", "warm-backtest")
+VARIANTS = ("no-backtest",)
 
 
 def run(scale: Scale, work: Path) -> Outcome:
@@ -77,7 +77,6 @@ def run(scale: Scale, work: Path) -> Outcome:
             ),
             overhead("dropcast", "backtest counted"),
             overhead("no-backtest", "what-if: backtest off"),
-            overhead("warm-backtest", "what-if: backtest warm-started"),
         ],
         {
             "series": n,
@@ -131,48 +130,23 @@ def prophet_loop(source: Path, horizon: int) -> dict[str, float]:
 
 
 def forecast_variant(variant: str, source: Path, outdir: Path, horizon: int) -> None:
-    """The one-shot path with every series' backtest switched off or warm-started (what-ifs).
+    """The one-shot path with every series' backtest switched off (a what-if).
 
     The pool's workers are forked from this process, so they inherit the patch.
     """
     from dropcast_cli import oneshot
     from dropcast_forecast import series
 
-    if variant == "no-backtest":
+    if variant != "no-backtest":
+        raise SystemExit(f"unknown variant {variant!r}")
 
-        def no_backtest(*_: object) -> tuple[None, str]:
-            return None, "switched off by the benchmark"
+    def no_backtest(*_: object) -> tuple[None, str]:
+        return None, "switched off by the benchmark"
 
-        setattr(series, "_backtest", no_backtest)  # noqa: B010 - a deliberate what-if patch
-    else:
-        setattr(series, "fit_prophet", _fit_with_warm_backtest())  # noqa: B010 - as above
+    setattr(series, "_backtest", no_backtest)  # noqa: B010 - a deliberate what-if patch
     result = oneshot.run(source, outdir, [f"horizon={horizon}"])
     if not result.ok:
         raise SystemExit(f"forecast failed: {result.error}")
-
-
-def _fit_with_warm_backtest() -> Any:
-    """fit_prophet whose backtest fit starts from the same series' main fit.
-
-    forecast_series fits the series, then its backtest, in one process; the
-    main fit's parameters are kept for the backtest fit that follows it.
-    """
-    from dropcast_forecast.model import fit_prophet, warm_start_init
-
-    main_fit: dict[str, Any] = {}
-
-    def fit(history: Any, params: Any, **options: Any) -> Any:
-        backtest = options.get("uncertainty_samples") == 0
-        if backtest and options.get("init") is None and "init" in main_fit:
-            options["init"] = main_fit.pop("init")
-        elif not backtest:
-            main_fit.clear()  # a failed main fit must not lend its predecessor's parameters
-        model = fit_prophet(history, params, **options)
-        if not backtest:
-            main_fit["init"] = warm_start_init(model)
-        return model
-
-    return fit
 
 
 def main(argv: list[str] | None = None) -> None:
