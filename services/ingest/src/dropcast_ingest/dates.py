@@ -10,6 +10,7 @@ sample could not from the whole column.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ _EPOCH_MS = re.compile(r"^\d{12,13}$")
 
 # Naive ISO layouts Arrow parses natively (offsets and fractions go through pandas).
 _ISO_FAST = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+# The whole days a nanosecond timestamp can hold.
+_FIRST_NS_DAY = datetime.date(1677, 9, 22)
+_LAST_NS_DAY = datetime.date(2262, 4, 11)
 
 # Month-name layouts, tried in order; numeric d/m/y layouts are handled by _DMY.
 _NAMED_FORMATS = (
@@ -219,6 +224,9 @@ def parse(values: pd.Series, fmt: DateFormat) -> pd.Series:
 def parse_array(values: pa.Array, fmt: DateFormat) -> np.ndarray:
     """Like :func:`parse`, for an Arrow string array; plain ISO layouts take a fast path."""
     if fmt.kind == "iso":
+        plain = _plain_dates(values)
+        if plain is not None:
+            return plain
         text = pc.utf8_trim_whitespace(values)
         for layout in _ISO_FAST:
             stamps = pc.strptime(text, format=layout, unit="ns", error_is_null=True)
@@ -226,6 +234,26 @@ def parse_array(values: pa.Array, fmt: DateFormat) -> np.ndarray:
                 return np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
     series = pd.Series(values.to_pandas(), dtype="object")
     return parse(series, fmt).to_numpy(dtype="datetime64[ns]")
+
+
+def _plain_dates(values: pa.Array) -> np.ndarray | None:
+    """Cells that are all exactly ``YYYY-MM-DD`` (or missing), as timestamps; else None.
+
+    Arrow's date cast reads only that layout, and only real dates, three
+    times faster than ``strptime``; it gives what ``strptime("%Y-%m-%d")``
+    would for every date a nanosecond timestamp can hold (outside that
+    range, or when any cell is another layout, the general path decides).
+    """
+    try:
+        days = pc.cast(values, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    bounds = pc.min_max(days)
+    first, last = bounds["min"].as_py(), bounds["max"].as_py()
+    if first is not None and (first < _FIRST_NS_DAY or last > _LAST_NS_DAY):
+        return None
+    stamps = pc.cast(days, pa.timestamp("ns"))
+    return np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
 
 
 def from_year_quarter(year: pd.Series, quarter: pd.Series) -> pd.Series:

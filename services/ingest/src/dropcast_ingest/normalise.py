@@ -104,10 +104,8 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         _collect(batch, roles, date, sniffed, log_, collected, where)
         limits.check_series(len(collected.series), name)
     _refuse_bad_shape(name, log_, malformed, len(roles.values))
-    # Give the reader's freed blocks back before the frame is sorted and grouped.
-    pa.default_memory_pool().release_unused()
-    frame, report = quality.clean(collected.frame(), params, name)
-    frame = frame.assign(series_id=frame["series_id"].cat.remove_unused_categories())
+    frame, report = quality.clean(collected.into_frame(), params, name)
+    frame = frame.assign(series_id=_without_unused(frame["series_id"]))
     if params.frequency:
         frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), params.frequency)
     else:
@@ -143,15 +141,23 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
     return Normalised(_with_string_ids(frame)[COLUMNS], report_out, frequencies)
 
 
+def _without_unused(ids: pd.Series) -> pd.Series:
+    """The categorical ids without categories no row uses (a count, not a recode, when none)."""
+    used = np.bincount(ids.cat.codes.to_numpy(), minlength=len(ids.cat.categories))
+    return ids if bool(used.all()) else ids.cat.remove_unused_categories()
+
+
 def _with_string_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """Categorical series ids to pandas' Arrow-backed strings, without a Python str per row."""
     ids = frame["series_id"]
-    names = pa.array([str(c) for c in ids.cat.categories], pa.string())
+    # pandas keeps its Arrow strings as large_string: built as such, they are not copied.
+    names = pa.array([str(c) for c in ids.cat.categories], pa.large_string())
     strings = pc.take(names, pa.array(ids.cat.codes.to_numpy()))
     dtype = pd.StringDtype("pyarrow", na_value=np.nan)
     return frame.assign(
         series_id=pd.Series(
-            strings.to_pandas(types_mapper={pa.string(): dtype}.get).array, index=frame.index
+            strings.to_pandas(types_mapper={pa.large_string(): dtype}.get).array,
+            index=frame.index,
         )
     )
 
@@ -187,7 +193,8 @@ class _Collected:
         self.stamps.append(stamps)
         self.values.append(values)
 
-    def frame(self) -> pd.DataFrame:
+    def into_frame(self) -> pd.DataFrame:
+        """The collected columns as one frame; the blocks are let go column by column."""
         if not self.ids:
             return pd.DataFrame(
                 {
@@ -199,15 +206,19 @@ class _Collected:
         # Series ids stay categorical (codes sorted like the names) while the
         # frame is cleaned: sorting and grouping then work on small integers,
         # and no Python string is made per row.
+        # The blocks' buffers are Arrow's: the pool gives each back as it is let go.
+        pool = pa.default_memory_pool()
         series_id = pa.chunked_array(self.ids).to_pandas()
         series_id = series_id.cat.reorder_categories(sorted(series_id.cat.categories))
-        return pd.DataFrame(
-            {
-                "series_id": series_id,
-                "ds": np.concatenate(self.stamps).astype("datetime64[ns]", copy=False),
-                "y": np.concatenate(self.values).astype("float64", copy=False),
-            }
-        )
+        self.ids.clear()
+        pool.release_unused()
+        ds = np.concatenate(self.stamps).astype("datetime64[ns]", copy=False)
+        self.stamps.clear()
+        pool.release_unused()
+        y = np.concatenate(self.values).astype("float64", copy=False)
+        self.values.clear()
+        pool.release_unused()
+        return pd.DataFrame({"series_id": series_id, "ds": ds, "y": y}, copy=False)
 
 
 def _collect(
@@ -233,13 +244,17 @@ def _collect(
     ids = _series_ids(batch, roles, log_, where)
     if ids is not None:
         keep &= np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
+    every = bool(keep.all())
     mask = pa.array(keep)
     for column in roles.values:
         cells = batch.column(column)
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
         log_.non_numeric.add(int((bad & keep).sum()), _examples(cells, bad & keep, column, where))
         sid = _value_series_id(ids, column, roles, batch.num_rows)
-        collected.add(pc.filter(sid, mask), stamps[keep], values[keep])
+        if every:  # the usual block: nothing to drop, nothing to copy
+            collected.add(sid, stamps, values)
+        else:
+            collected.add(pc.filter(sid, mask), stamps[keep], values[keep])
 
 
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:

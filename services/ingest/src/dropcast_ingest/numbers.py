@@ -118,6 +118,17 @@ def to_float(
     and a boolean mask of the cells that held text that is not a number
     (so they can be reported, unlike merely empty cells).
     """
+    if fmt.decimal == ".":
+        # Arrow reads a number only when the cell is digits, sign, point, exponent,
+        # inf or nan: nothing the cleaning below removes, so when every cell
+        # reads as it is, cleaning first would give the very same numbers.
+        try:
+            direct = pc.cast(values, pa.float64())
+        except pa.ArrowInvalid:
+            pass
+        else:
+            out = direct.to_numpy(zero_copy_only=False).astype("float64", copy=False)
+            return out, np.zeros(len(out), dtype=bool)
     text = pc.utf8_trim_whitespace(values)
     text = pc.replace_substring_regex(text, _GROUPING, "")
     text = pc.replace_substring(text, fmt.thousands, "")

@@ -13,6 +13,7 @@ import codecs
 import csv
 import gzip
 import io
+import re
 import struct
 import zlib
 from collections import Counter
@@ -30,6 +31,8 @@ from dropcast_ingest.limits import Limits
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 1000
 DELIMITERS = ("\t", ";", "|", ",")  # preference order when two fit equally well
+# Control characters (but tab, newlines, form feed) and the replacement character.
+_ODD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -263,7 +266,7 @@ def _binary(name: str) -> InputError:
 
 def _refuse_binary(text: str, name: str) -> None:
     sample = text[:65536]
-    odd = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or ch == "\ufffd")
+    odd = len(_ODD_CHARACTERS.findall(sample))
     if sample and odd > 0.01 * len(sample):
         raise _binary(name)
 
@@ -281,9 +284,10 @@ def _sniff_text(
     lines = text.splitlines()
     if truncated and not lines:
         raise limits.line_too_long(name, 1)
-    for number, line in enumerate(lines, start=1):
-        if len(line) > limits.max_line_bytes:
-            raise limits.line_too_long(name, number)
+    longest = max(map(len, lines), default=0)
+    if longest > limits.max_line_bytes:
+        number = next(n for n, line in enumerate(lines, 1) if len(line) > limits.max_line_bytes)
+        raise limits.line_too_long(name, number)
     skip = 0
     while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
         skip += 1
@@ -291,14 +295,12 @@ def _sniff_text(
     if not body:
         raise _empty(name)
     delimiter = _delimiter(body[:200], params)
-    records = [
-        [c.strip() for c in row]
-        for row in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)
-        if any(c.strip() for c in row)
-    ]
-    newlines_in_values = len(records) < sum(1 for line in body if line.strip())
-    if truncated and records:
-        records = records[:-1]
+    nonblank = sum(1 for line in body if line.strip())
+    records, total = _records(body, delimiter, longest, nonblank)
+    newlines_in_values = total < nonblank
+    if truncated and total:
+        # The sample's last record may be cut short: it is never used.
+        records = records[: total - 1]
     width = Counter(len(r) for r in records[:200]).most_common(1)[0][0]
     limits.check_columns(width, name)
     cells = [c for r in records[1:200] for c in r]
@@ -318,6 +320,37 @@ def _sniff_text(
         "csv", compressed, encoding_name, delimiter, header, skip, newlines_in_values, fmt
     )
     return Sniffed(path, name, dialect, columns, rows)
+
+
+def _records(
+    body: list[str], delimiter: str, longest: int, nonblank: int
+) -> tuple[list[list[str]], int]:
+    """The first non-blank records of the sample (cells stripped), and how many it holds.
+
+    Only the first ``SAMPLE_ROWS + 1`` records (header and sample rows) are
+    used, so only those are built; the rest are only counted, to tell
+    whether quoted values hold newlines. Without a quote character, and with
+    no field over the csv module's size limit, every line is one record and
+    the counting needs no parser: a line is a blank record when it holds
+    nothing but whitespace and delimiters.
+    """
+    text = "\n".join(body)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    wanted = SAMPLE_ROWS + 1
+    records: list[list[str]] = []
+    for row in reader:
+        if any(map(str.strip, row)):
+            records.append([c.strip() for c in row])
+            if len(records) == wanted:
+                break
+    if len(records) < wanted:
+        return records, len(records)
+    if '"' in text or longest > csv.field_size_limit():
+        return records, len(records) + sum(1 for row in reader if any(map(str.strip, row)))
+    if delimiter.isspace():
+        return records, nonblank
+    only_delimiters = re.compile(rf"(?m)^[^\S\n]*(?:{re.escape(delimiter)}[^\S\n]*)+$")
+    return records, nonblank - len(only_delimiters.findall(text))
 
 
 def _delimiter(lines: list[str], params: Params) -> str:

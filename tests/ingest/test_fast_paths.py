@@ -1,0 +1,252 @@
+"""Ingest's fast paths (benchmark B2), each against the plain computation it stands for.
+
+Every shortcut must give exactly what the general path gives: frequency
+inference on NumPy arrays against a per-series pandas reference, the
+sniffer's record count against a full CSV parse, plain numbers and ISO
+dates read by Arrow's casts against the cleaning and ``strptime`` paths,
+the chunked order check against a whole-frame one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+from unittest.mock import patch
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dropcast_common.params import resolve
+from dropcast_ingest import dates, frequency, numbers, quality, sniff
+from dropcast_ingest.normalise import normalise
+
+FREQUENCIES = ["D", "B", "3D", "W-WED", "MS", "ME", "QS-FEB", "YS", "YE", "h", "5min"]
+
+
+def _most_common(values: pd.Series) -> object:
+    counts = Counter(values)
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def reference_infer(frame: pd.DataFrame) -> dict[str, str]:
+    """The frequency of each series, one series at a time with pandas."""
+    out = {}
+    for sid, group in frame.groupby("series_id", sort=False, observed=True):
+        ds = group["ds"]
+        steps = ds.diff().dropna()
+        if steps.empty:
+            out[str(sid)] = "D"
+            continue
+        months = (ds.dt.year * 12 + ds.dt.month).diff().dropna()
+        step = pd.Timedelta(_most_common(steps))
+        month_start = bool((ds.dt.day == 1).all())
+        month_end = bool(ds.dt.is_month_end.all())
+        monthly = step >= pd.Timedelta(days=28) and (month_start or month_end)
+        out[str(sid)] = frequency._name(
+            frequency._Key(
+                step.value,
+                int(_most_common(months)) if monthly else None,
+                month_start and monthly,
+                month_end and monthly,
+                bool((ds.dt.day_of_week >= 5).any()),
+                bool((steps == pd.Timedelta(days=3)).any()),
+                ds.iloc[0].weekday(),
+                ds.iloc[0].month,
+            )
+        )
+    return out
+
+
+@st.composite
+def canonical_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """1-4 series of any frequency, some rows missing, in order or shuffled."""
+    parts = []
+    for k in range(draw(st.integers(1, 4))):
+        freq = draw(st.sampled_from(FREQUENCIES))
+        start = pd.Timestamp("1950-01-01") + pd.Timedelta(days=draw(st.integers(0, 60_000)))
+        ds = pd.date_range(start, periods=draw(st.integers(1, 30)), freq=freq)
+        kept = draw(st.lists(st.booleans(), min_size=len(ds), max_size=len(ds)))
+        ds = ds[np.array(kept) | (np.arange(len(ds)) == 0)]
+        parts.append(pd.DataFrame({"series_id": f"s{k}", "ds": ds, "y": 1.0}))
+    frame = pd.concat(parts, ignore_index=True)
+    if draw(st.booleans()):
+        frame = frame.sample(frac=1, random_state=draw(st.integers(0, 99))).reset_index(drop=True)
+    if draw(st.booleans()):
+        frame = frame.astype({"series_id": "category"})
+    return frame.astype({"ds": "datetime64[ns]"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(canonical_frames(), st.sampled_from([1, 5, 1 << 20]))
+def test_infer_names_every_series_as_a_per_series_reference(
+    frame: pd.DataFrame, chunk_rows: int
+) -> None:
+    with patch.object(frequency, "_CHUNK_ROWS", chunk_rows):
+        got = frequency.infer(frame)
+    expected = reference_infer(frame)
+    assert list(got.items()) == list(expected.items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(canonical_frames())
+def test_gaps_count_the_periods_each_series_misses(frame: pd.DataFrame) -> None:
+    freqs = frequency.infer(frame)
+    missing = {}
+    for sid, group in frame.groupby("series_id", sort=False, observed=True):
+        first, last = group["ds"].iloc[0], group["ds"].iloc[-1]
+        expected = len(pd.date_range(first, last, freq=freqs[str(sid)]))
+        if expected > len(group):
+            missing[str(sid)] = expected - len(group)
+    report = frequency.gaps(frame, freqs)
+    assert report["series_with_gaps"] == len(missing)
+    assert report["missing_periods"] == sum(missing.values())
+    assert {w["series_id"]: w["missing_periods"] for w in report["worst"]} == missing
+
+
+def test_infer_of_a_long_frame_takes_it_a_run_of_series_at_a_time() -> None:
+    days = pd.date_range("2021-01-01", periods=50, freq="D")
+    frame = pd.DataFrame(
+        {
+            "series_id": pd.Categorical(np.repeat([f"s{k:02d}" for k in range(40)], 50)),
+            "ds": np.tile(days.to_numpy(), 40),
+        }
+    )
+    with patch.object(frequency, "_CHUNK_ROWS", 120):
+        assert frequency.infer(frame) == dict.fromkeys(frame["series_id"].cat.categories, "D")
+
+
+def _parsed_records(body: list[str], delimiter: str) -> list[list[str]]:
+    rows = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter)
+    return [[c.strip() for c in row] for row in rows if any(c.strip() for c in row)]
+
+
+odd_lines = st.sampled_from(["", "   ", ",,", " ; ;", "\t\t", "|", 'x,"a\nb",1', '"q";1'])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.integers(sniff.SAMPLE_ROWS - 3, sniff.SAMPLE_ROWS + 40),
+    st.lists(st.tuples(st.integers(0, sniff.SAMPLE_ROWS + 40), odd_lines), max_size=4),
+)
+def test_sample_records_are_counted_as_a_full_parse_counts_them(
+    delimiter: str, rows: int, odd: list[tuple[int, str]]
+) -> None:
+    body = [delimiter.join([f"s{i % 7}", f"2024-01-{1 + i % 28:02d}", str(i)]) for i in range(rows)]
+    for at, line in sorted(odd, reverse=True):
+        body[at:at] = line.split("\n")
+    body = "\n".join(body).split("\n")
+    nonblank = sum(1 for line in body if line.strip())
+    longest = max(map(len, body))
+    records, total = sniff._records(body, delimiter, longest, nonblank)
+    everything = _parsed_records(body, delimiter)
+    assert total == len(everything)
+    assert records == everything[: sniff.SAMPLE_ROWS + 1]
+
+
+def test_a_quoted_newline_after_the_sample_rows_is_still_seen(tmp_path: Path) -> None:
+    lines = [f"s{i % 3},2024-01-{1 + i % 28:02d},{i}" for i in range(3 * sniff.SAMPLE_ROWS)]
+    lines[2 * sniff.SAMPLE_ROWS] = 's1,2024-01-02,"1\n2"'
+    path = tmp_path / "late.csv"
+    path.write_text("id,date,value\n" + "\n".join(lines) + "\n")
+    found = sniff.sniff(path, path.name, resolve(), sniff.Limits())
+    assert found.dialect.newlines_in_values
+    assert len(found.rows) == sniff.SAMPLE_ROWS
+
+
+numbers_as_written = st.one_of(
+    st.floats(allow_nan=False).map(repr),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda x: f"{x:.3e}"),
+    st.integers(-(10**12), 10**12).map(str),
+    st.integers(0, 10**6).map(lambda n: f"+{n}.{n % 7}"),
+    st.sampled_from(["inf", "-inf", "nan", "-0", ".5", "5.", "1,234.5", " 7 ", "1 000", "$3"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), numbers_as_written), max_size=20))
+def test_numbers_read_directly_are_the_numbers_cleaning_gives(cells: list[str | None]) -> None:
+    values = pa.array(cells, pa.string())
+    got, bad = numbers.to_float(values, numbers.NumberFormat("."))
+    text = pc.utf8_trim_whitespace(values)
+    text = pc.replace_substring_regex(text, numbers._GROUPING, "")
+    cleaned = pc.cast(pc.replace_substring(text, ",", ""), pa.float64())
+    expected = cleaned.to_numpy(zero_copy_only=False).astype("float64")
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+    assert not bad.any()
+
+
+NOT_PLAIN = ["2021-02-30", "2021-1-5", " 2021-01-05"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.dates(pd.Timestamp("1600-01-01").date(), pd.Timestamp("2400-12-31").date()).map(str),
+            st.sampled_from(NOT_PLAIN),
+        ),
+        max_size=12,
+    )
+)
+def test_plain_iso_dates_are_read_as_strptime_reads_them(cells: list[str | None]) -> None:
+    values = pa.array(cells, pa.string())
+    fast = dates._plain_dates(values)
+    stamps = pc.strptime(
+        pc.utf8_trim_whitespace(values), format="%Y-%m-%d", unit="ns", error_is_null=True
+    )
+    if stamps.null_count == values.null_count:
+        expected = np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+        assert fast is None or np.array_equal(fast, expected, equal_nan=True)
+    else:
+        assert fast is None
+    if all(c is None or (c not in NOT_PLAIN and "1677-09-22" <= c <= "2262-04-11") for c in cells):
+        assert fast is not None  # every cell plain and in range: the cast reads them all
+    if fast is not None:
+        assert np.array_equal(dates.parse_array(values, dates.DateFormat("iso")), fast, True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3)), max_size=12))
+def test_order_is_checked_a_run_at_a_time_as_on_the_whole(rows: list[tuple[int, int]]) -> None:
+    codes = np.array([r[0] for r in rows], dtype="int8")
+    stamps = np.array([r[1] for r in rows], dtype="int64").astype("datetime64[D]")
+    frame = pd.DataFrame(
+        {
+            "series_id": pd.Categorical.from_codes(codes, ["a", "b", "c"]),
+            "ds": stamps.astype("datetime64[ns]"),
+        }
+    )
+    step = np.diff(codes)
+    expected = bool((step >= 0).all() and (np.diff(stamps)[step == 0] >= np.timedelta64(0)).all())
+    with patch.object(quality, "_CHUNK_ROWS", 3):
+        assert quality._is_sorted(frame) == expected
+
+
+def test_shuffled_rows_give_the_table_sorted_rows_give(tmp_path: Path) -> None:
+    days = pd.date_range("2023-01-02", periods=60, freq="D")
+    rows = [f"s{k},{d:%Y-%m-%d},{k * 100 + i}" for k in range(5) for i, d in enumerate(days)]
+    shuffled = [rows[i] for i in np.random.default_rng(3).permutation(len(rows))]
+    results = []
+    for name, body in (("sorted.csv", rows), ("shuffled.csv", shuffled)):
+        path = tmp_path / name
+        path.write_text("id,date,value\n" + "\n".join(body) + "\n")
+        results.append(normalise(path, name, resolve()))
+    pd.testing.assert_frame_equal(results[0].frame, results[1].frame)
+    assert (
+        results[0].frequencies
+        == results[1].frequencies
+        == dict.fromkeys([f"s{k}" for k in range(5)], "D")
+    )
+    frame = results[0].frame
+    assert frame["series_id"].dtype == "str"
+    assert isinstance(frame["series_id"].array, pd.arrays.ArrowStringArray)
+    assert list(frame["series_id"].unique()) == [f"s{k}" for k in range(5)]
