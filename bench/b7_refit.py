@@ -70,16 +70,7 @@ def run(scale: Scale, work: Path, home: Path) -> Outcome:
                 f"cold {stack['cold_seconds']:.1f} s (warm_start=false)",
             ),
             Check(
-                "model fit, warm vs cold (paired per series)",
-                ratio(probe["cold"], probe["warm"]),
-                "x",
-                ">=",
-                2.0,
-                f"warm {probe['warm']:.1f} s of fits",
-                f"cold {probe['cold']:.1f} s of fits",
-            ),
-            Check(
-                "whole refit (fit, predict, backtest), warm vs cold, x2 each",
+                "forecast compute (fit, predict, backtest), warm vs cold, x2 each",
                 ratio(cold["forecast_seconds"], warm["forecast_seconds"]),
                 "x",
                 ">=",
@@ -101,7 +92,9 @@ def run(scale: Scale, work: Path, home: Path) -> Outcome:
             "series": scale.b7_series,
             "days": scale.b7_days + 1,
             **result,
-            # The most any warm start can gain on a fit: the fixed cost per fit stays.
+            # One fit alone, warm vs cold, and the most any warm start can
+            # gain on it (the fixed cost per fit stays).
+            "fit_speedup": ratio(probe["cold"], probe["warm"]),
             "fit_speedup_ceiling": ratio(probe["cold"], probe["own_optimum"]),
             "backtest_fit_warm_speedup": ratio(probe["backtest_cold"], probe["backtest_warm"]),
         },
