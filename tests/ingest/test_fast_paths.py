@@ -250,3 +250,18 @@ def test_shuffled_rows_give_the_table_sorted_rows_give(tmp_path: Path) -> None:
     assert frame["series_id"].dtype == "str"
     assert isinstance(frame["series_id"].array, pd.arrays.ArrowStringArray)
     assert list(frame["series_id"].unique()) == [f"s{k}" for k in range(5)]
+
+
+def test_ids_are_trimmed_once_per_block_and_dropped_series_do_not_count(tmp_path: Path) -> None:
+    days = pd.date_range("2023-01-02", periods=40, freq="D")
+    rows = [f"{sid},{d:%Y-%m-%d},{i}" for i, d in enumerate(days) for sid in (" a", "a ", "b")]
+    rows += [f"z,,{i}" for i in range(30)]  # a series whose every row has no date
+    path = tmp_path / "ids.csv"
+    path.write_text("id,date,value\n" + "\n".join(rows) + "\n")
+    limits = sniff.Limits(max_series=2)
+    result = normalise(path, path.name, resolve({"duplicates": "sum"}), limits)
+    assert list(result.frame["series_id"].unique()) == ["a", "b"]
+    assert result.quality["duplicates"]["count"] == 40
+    assert result.frame.loc[result.frame["series_id"] == "a", "y"].tolist() == [
+        2.0 * i for i in range(40)
+    ]

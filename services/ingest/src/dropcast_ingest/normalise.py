@@ -130,7 +130,10 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
             "missing": report["missing_values"],
         },
         "duplicates": report["duplicates"],
-        "series": {"count": int(frame["series_id"].nunique()), "too_short": report["too_short"]},
+        "series": {
+            "count": len(frame["series_id"].cat.categories),  # each one used
+            "too_short": report["too_short"],
+        },
         "frequency": {
             "source": "parameter" if params.frequency else "inferred",
             "counts": dict(Counter(frequencies.values())),
@@ -245,7 +248,6 @@ def _collect(
     if ids is not None:
         keep &= np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
     every = bool(keep.all())
-    mask = pa.array(keep)
     for column in roles.values:
         cells = batch.column(column)
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
@@ -253,8 +255,11 @@ def _collect(
         sid = _value_series_id(ids, column, roles, batch.num_rows)
         if every:  # the usual block: nothing to drop, nothing to copy
             collected.add(sid, stamps, values)
-        else:
-            collected.add(pc.filter(sid, mask), stamps[keep], values[keep])
+            continue
+        kept = pc.filter(sid, pa.array(keep))
+        if ids is not None:  # forget the ids whose every row was dropped
+            kept = pc.dictionary_encode(kept.dictionary_decode())
+        collected.add(kept, stamps[keep], values[keep])
 
 
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
@@ -271,7 +276,7 @@ def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
 
 def _series_ids(
     batch: pa.RecordBatch, roles: Roles, log_: quality.QualityLog, where: _Where
-) -> pa.Array | None:
+) -> pa.DictionaryArray | None:
     if roles.layout != "long":
         return None
     parts = [batch.column(c) for c in roles.ids]
@@ -284,14 +289,28 @@ def _series_ids(
         joined = parts[0]
     else:
         joined = pc.binary_join_element_wise(*parts, ID_SEPARATOR, null_handling="emit_null")
-    return pc.utf8_trim_whitespace(joined)
+    return _trimmed(pc.dictionary_encode(joined))
 
 
-def _value_series_id(ids: pa.Array | None, column: str, roles: Roles, rows: int) -> pa.Array:
+def _trimmed(ids: pa.DictionaryArray) -> pa.DictionaryArray:
+    """Ids without surrounding whitespace: the block's distinct ids are trimmed, not its rows."""
+    names = ids.dictionary
+    trimmed = pc.utf8_trim_whitespace(names)
+    if trimmed.equals(names):
+        return ids
+    unique = pc.dictionary_encode(trimmed)  # " a" and "a" are one series
+    return pa.DictionaryArray.from_arrays(pc.take(unique.indices, ids.indices), unique.dictionary)
+
+
+def _value_series_id(
+    ids: pa.DictionaryArray | None, column: str, roles: Roles, rows: int
+) -> pa.Array:
     if ids is not None:
         if len(roles.values) == 1:
             return ids
-        return pc.binary_join_element_wise(ids, pa.scalar(column), ID_SEPARATOR)
+        # Distinct ids with the same suffix stay distinct: join the dictionary only.
+        names = pc.binary_join_element_wise(ids.dictionary, pa.scalar(column), ID_SEPARATOR)
+        return pa.DictionaryArray.from_arrays(ids.indices, names)
     sid = column if len(roles.values) > 1 else DEFAULT_SERIES_ID
     # One repeated name: a dictionary array costs 4 bytes a row, not a string each.
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype="int32")), pa.array([sid]))
