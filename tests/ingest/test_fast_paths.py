@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from dropcast_common.params import resolve
 from dropcast_ingest import dates, frequency, numbers, quality, sniff
+from dropcast_ingest import normalise as normalise_module
 from dropcast_ingest.normalise import normalise
 
 FREQUENCIES = ["D", "B", "3D", "W-WED", "MS", "ME", "QS-FEB", "YS", "YE", "h", "5min"]
@@ -265,3 +266,19 @@ def test_ids_are_trimmed_once_per_block_and_dropped_series_do_not_count(tmp_path
     assert result.frame.loc[result.frame["series_id"] == "a", "y"].tolist() == [
         2.0 * i for i in range(40)
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["b", "a", "c ", "B", "é", "10", "9"]), max_size=30))
+def test_categories_are_sorted_as_reorder_categories_sorts_them(names: list[str]) -> None:
+    ids = pd.Series(names, dtype="category")
+    ids = ids.cat.reorder_categories(list(reversed(ids.cat.categories)))
+    expected = ids.cat.reorder_categories(sorted(ids.cat.categories))
+    pd.testing.assert_series_equal(normalise_module._sorted_categories(ids), expected)
+
+
+def test_collected_blocks_are_let_go_as_they_are_joined() -> None:
+    parts = [np.arange(k, k + 3, dtype="float64") for k in range(0, 12, 3)]
+    joined = normalise_module._drain(parts, np.dtype("float64"))
+    assert parts == []
+    assert np.array_equal(joined, np.arange(12, dtype="float64"))
