@@ -3,7 +3,8 @@
 Each side runs in its own process, timed from after its imports; the peak
 RSS comes from ``wait4`` and the RSS after imports from the child itself,
 so memory is shown both whole-process and above the libraries' own.
-Both write zstd Parquet, as the canonical table does.
+Both write zstd Parquet, as the canonical table does. Each side's time is
+also split into reading (to a table or frame) and writing Parquet.
 
 Child: ``python -m bench.b2_ingest {dropcast,arrow} FILE``.
 """
@@ -39,6 +40,13 @@ def run(scale: Scale, work: Path) -> Outcome:
         for side in SIDES:
             timed[side].append(_job(side, small))
     seconds = {side: median([r["seconds"] for r in timed[side]]) for side in SIDES}
+    phases = {
+        side: {
+            phase: median([r[phase] for r in timed[side]])
+            for phase in ("read_seconds", "write_seconds")
+        }
+        for side in SIDES
+    }
 
     large = long_csv(
         work / "long-large.csv", scale.b2_series * scale.b2_growth, scale.b2_days, seed=2
@@ -80,6 +88,7 @@ def run(scale: Scale, work: Path) -> Outcome:
             "rows_large": rows * scale.b2_growth,
             "file_mib": small.stat().st_size / 2**20,
             "seconds_median": seconds,
+            "phases_median": phases,
             "runs": timed,
             "large": grown,
             "growth_above_imports": above,
@@ -99,25 +108,30 @@ def _above_imports(result: dict[str, Any]) -> float:
     return float(result["peak_rss_mib"] - result["rss_after_imports_mib"])
 
 
-def normalise_to_parquet(source: Path) -> int:
-    """What ingest does to an upload before sharding: canonical table, then Parquet bytes."""
+def normalise_to_parquet(source: Path) -> tuple[int, float]:
+    """What ingest does to an upload before sharding: canonical table, then Parquet bytes.
+
+    Returns the Parquet size and when the table was read (``perf_counter``).
+    """
     from dropcast_common.params import resolve
     from dropcast_common.table import to_parquet
     from dropcast_ingest.normalise import normalise
 
     normalised = normalise(source, source.name, resolve())
-    return len(to_parquet(normalised.frame))
+    read = time.perf_counter()
+    return len(to_parquet(normalised.frame)), read
 
 
-def arrow_to_parquet(source: Path) -> int:
+def arrow_to_parquet(source: Path) -> tuple[int, float]:
     """The baseline: Arrow reads the whole CSV and writes it as zstd Parquet."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     table = pacsv.read_csv(source)
+    read = time.perf_counter()
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
-    return len(sink.getvalue())
+    return len(sink.getvalue()), read
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -136,11 +150,17 @@ def main(argv: list[str] | None = None) -> None:
     after_imports = rss_mib()
     started = time.perf_counter()
     run_side = normalise_to_parquet if args.side == "dropcast" else arrow_to_parquet
-    size = run_side(args.source)
-    seconds = time.perf_counter() - started
+    size, read = run_side(args.source)
+    done = time.perf_counter()
     print(
         json.dumps(
-            {"seconds": seconds, "rss_after_imports_mib": after_imports, "parquet_bytes": size}
+            {
+                "seconds": done - started,
+                "read_seconds": read - started,
+                "write_seconds": done - read,
+                "rss_after_imports_mib": after_imports,
+                "parquet_bytes": size,
+            }
         )
     )
 

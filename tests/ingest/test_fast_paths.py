@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Generator
+from contextlib import closing
 from pathlib import Path
 from unittest.mock import patch
 
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -282,3 +285,33 @@ def test_collected_blocks_are_let_go_as_they_are_joined() -> None:
     joined = normalise_module._drain(parts, np.dtype("float64"))
     assert parts == []
     assert np.array_equal(joined, np.arange(12, dtype="float64"))
+
+
+def test_the_block_read_ahead_stops_with_its_caller() -> None:
+    read: list[int] = []
+    closed: list[bool] = []
+
+    def blocks() -> Generator[pa.RecordBatch, None, None]:
+        try:
+            for k in range(10):
+                read.append(k)
+                yield pa.record_batch({"k": [k]})
+        finally:
+            closed.append(True)
+
+    with closing(normalise_module._prefetched(blocks())) as ahead:
+        assert next(ahead).column(0).to_pylist() == [0]
+        assert next(ahead).column(0).to_pylist() == [1]
+    assert read == [0, 1, 2]  # one block ahead, no more
+    assert closed == [True]
+
+
+def test_an_error_while_reading_ahead_reaches_the_caller() -> None:
+    def blocks() -> Generator[pa.RecordBatch, None, None]:
+        yield pa.record_batch({"k": [0]})
+        raise ValueError("bad block")
+
+    with closing(normalise_module._prefetched(blocks())) as ahead:
+        assert next(ahead).num_rows == 1
+        with pytest.raises(ValueError, match="bad block"):
+            next(ahead)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,13 +99,14 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
     collected = _Collected()
     first_line = sniffed.dialect.skip_lines + (2 if sniffed.dialect.header else 1)
     exact_lines = sniffed.dialect.kind == "csv" and not sniffed.dialect.newlines_in_values
-    for batch in batches(sniffed, roles.used, limits, malformed):
-        start = log_.rows_read
-        log_.rows_read += batch.num_rows
-        limits.check_rows(log_.rows_read, name)
-        where = _Where(start, first_line if exact_lines else None)
-        _collect(batch, roles, date, sniffed, log_, collected, where)
-        limits.check_series(len(collected.series), name)
+    with closing(_prefetched(batches(sniffed, roles.used, limits, malformed))) as blocks:
+        for batch in blocks:
+            start = log_.rows_read
+            log_.rows_read += batch.num_rows
+            limits.check_rows(log_.rows_read, name)
+            where = _Where(start, first_line if exact_lines else None)
+            _collect(batch, roles, date, sniffed, log_, collected, where)
+            limits.check_series(len(collected.series), name)
     _refuse_bad_shape(name, log_, malformed, len(roles.values))
     frame, report = quality.clean(collected.into_frame(), params, name)
     frame = frame.assign(series_id=_without_unused(frame["series_id"]))
@@ -163,6 +167,27 @@ def _with_string_ids(frame: pd.DataFrame) -> pd.DataFrame:
             index=frame.index,
         )
     )
+
+
+def _prefetched(
+    blocks: Generator[pa.RecordBatch, None, None],
+) -> Generator[pa.RecordBatch, None, None]:
+    """The blocks, the next one read on a thread while the caller works on this one.
+
+    Arrow parses without the GIL, so reading overlaps the checks of the
+    block before. One block is read ahead at most; once the caller stops
+    (at the end, on an error, or by closing this generator) the reader
+    is closed, after any read under way has finished.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="ingest-read") as pool:
+        ahead = pool.submit(next, blocks, None)
+        try:
+            while (batch := ahead.result()) is not None:
+                ahead = pool.submit(next, blocks, None)
+                yield batch
+        finally:
+            wait([ahead])
+            blocks.close()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ columns turned into text so that both containers pass the same validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +70,7 @@ def as_strings(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 def batches(
     sniffed: Sniffed, columns: list[str], limits: Limits, malformed: MalformedRows
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch, None, None]:
     """The chosen columns of the file, as string batches, start to end."""
     if sniffed.dialect.kind == "parquet":
         yield from _parquet_batches(sniffed, columns)
