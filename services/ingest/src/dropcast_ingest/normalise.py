@@ -252,7 +252,8 @@ def _sorted_categories(ids: pd.Series) -> pd.Series:
     reorder_categories goes through a 64-bit copy of every code).
     """
     categories = ids.cat.categories
-    order = np.array(sorted(range(len(categories)), key=categories.__getitem__), dtype="intp")
+    names = categories.tolist()
+    order = np.array(sorted(range(len(names)), key=names.__getitem__), dtype="intp")
     codes = ids.cat.codes.to_numpy()
     rank = np.empty(len(order), dtype=codes.dtype)
     rank[order] = np.arange(len(order), dtype=codes.dtype)
