@@ -315,3 +315,19 @@ def test_an_error_while_reading_ahead_reaches_the_caller() -> None:
         assert next(ahead).num_rows == 1
         with pytest.raises(ValueError, match="bad block"):
             next(ahead)
+
+
+@pytest.mark.parametrize("layout", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
+def test_an_impossible_day_is_reported_never_rolled_into_the_next_month(
+    tmp_path: Path, layout: str
+) -> None:
+    good = pd.date_range("2021-02-01 10:00", periods=28, freq="D").strftime(layout)
+    bad = layout.replace("%Y", "2021").replace("%m", "02").replace("%d", "30")
+    bad = bad.replace("%H", "10").replace("%M", "00").replace("%S", "00")
+    source = tmp_path / "feb.csv"
+    source.write_text("date,y\n" + "".join(f"{d},{k}\n" for k, d in enumerate([*good, bad])))
+    result = normalise(source, source.name, resolve())
+    assert result.frame["ds"].max() < pd.Timestamp("2021-03-01")  # no 2 March from 30 February
+    unreadable = result.quality["dates"]["unparseable"]
+    assert unreadable["count"] == 1
+    assert unreadable["examples"][0]["value"] == bad

@@ -230,10 +230,22 @@ def parse_array(values: pa.Array, fmt: DateFormat) -> np.ndarray:
         text = pc.utf8_trim_whitespace(values)
         for layout in _ISO_FAST:
             stamps = pc.strptime(text, format=layout, unit="ns", error_is_null=True)
-            if stamps.null_count == values.null_count:
+            if stamps.null_count == values.null_count and _days_as_written(text, stamps):
                 return np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
     series = pd.Series(values.to_pandas(), dtype="object")
     return parse(series, fmt).to_numpy(dtype="datetime64[ns]")
+
+
+def _days_as_written(text: pa.Array, stamps: pa.Array) -> bool:
+    """Whether every parsed day is the day the cell says.
+
+    Arrow's ``strptime`` rolls an impossible day over into the next month
+    (``2021-02-30`` becomes 2 March) instead of failing; such a file goes to
+    the general path, which reports those cells as unreadable dates.
+    """
+    written = pc.struct_field(pc.extract_regex(text, r"^\d+-\d+-(?P<day>\d+)"), "day")
+    same = pc.equal(pc.cast(written, pa.int64()), pc.day(stamps))
+    return bool(pc.all(same, skip_nulls=True).as_py() is not False)
 
 
 def _plain_dates(values: pa.Array) -> np.ndarray | None:
