@@ -28,9 +28,9 @@ class Uploads:
         self.ingest = ingest_deps(self.store)
         self.forecast = ForecastDeps(ForecastSettings(**SETTINGS), self.store, RecordingPublisher())
 
-    def upload(self, days: int, **params: str) -> dict[str, Any]:
-        """Upload ``days`` of two series; returns the report."""
-        data = _two_series(days)
+    def upload(self, days: int, series: int = 2, **params: str) -> dict[str, Any]:
+        """Upload ``days`` of ``series`` series; returns the report."""
+        data = _series(days, series)
         metadata = {f"dropcast-{key}": value for key, value in params.items()}
         gen = self.store.put_object("in", "daily.csv", data, metadata)
         handle_upload(note("daily.csv", gen, **metadata), self.ingest)
@@ -63,6 +63,17 @@ def test_one_more_day_starts_every_series_warm_and_keeps_their_backtests() -> No
     third = uploads.upload(123, horizon="8", uncertainty_samples="0")
     assert third["summary"]["warm_started"] == 2
     assert third["summary"]["backtests_kept"] == 0
+
+
+def test_every_shard_of_a_job_leaves_its_series_warm_starts() -> None:
+    uploads = Uploads()  # ingest caps shards at 2 series: 5 series are 3 shards
+    first = uploads.upload(120, series=5, horizon="8", uncertainty_samples="0")
+    assert first["timings"]["shards"] == 3
+    stored = warmstart.decode(uploads.store.read("stage", STATE), cold_params())
+    assert sorted(stored) == [f"s{k}" for k in range(1, 6)]
+    second = uploads.upload(121, series=5, horizon="8", uncertainty_samples="0")
+    assert second["summary"]["warm_started"] == 5
+    assert second["summary"]["backtests_kept"] == 5
 
 
 def test_warm_start_false_fits_cold_and_still_leaves_a_start_for_next_time() -> None:
@@ -108,5 +119,9 @@ def cold_params() -> Any:
 
 
 def _two_series(days: int) -> bytes:
-    frames = [daily_series(days, seed).assign(id=f"s{seed}") for seed in (1, 2)]
+    return _series(days, 2)
+
+
+def _series(days: int, count: int) -> bytes:
+    frames = [daily_series(days, seed).assign(id=f"s{seed}") for seed in range(1, count + 1)]
     return pd.concat(frames)[["id", "date", "y"]].to_csv(index=False).encode()
