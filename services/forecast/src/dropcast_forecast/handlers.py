@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import time
+from dataclasses import replace
 from enum import StrEnum
 
 import pandas as pd
@@ -30,6 +31,7 @@ from dropcast_forecast.assembly import assemble, fail_job, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.cpus import available_cpus
 from dropcast_forecast.engine import run_forecast
+from dropcast_forecast.request_cache import StagedReads
 
 log = logging.getLogger("dropcast.forecast")
 
@@ -57,6 +59,7 @@ def handle_work(
     """Forecast one shard, stage its part, and assemble the job if it was the last one."""
     job, shard = message.job_id, message.shard
     staging = message.staging_bucket
+    deps = replace(deps, store=StagedReads(deps.store, staging, job))
     statuses = StatusStore(deps.store, staging)
     status = statuses.get(job)
     if status is not None and status.state in ("done", "failed"):
