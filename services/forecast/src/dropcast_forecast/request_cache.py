@@ -12,10 +12,10 @@ source) always go to storage.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 from dropcast_common import naming
-from dropcast_common.storage import BlobInfo, BlobStore
+from dropcast_common.storage import BlobStore
 
 
 class StagedReads:
@@ -58,27 +58,6 @@ class StagedReads:
             self._cached[name] = data
         return generation
 
-    # Everything else goes straight to storage.
-
-    def download(self, bucket: str, name: str, dest: Path, generation: int | None = None) -> None:
-        self._inner.download(bucket, name, dest, generation)
-
-    def stat(self, bucket: str, name: str) -> BlobInfo | None:
-        return self._inner.stat(bucket, name)
-
-    def replace(
-        self,
-        bucket: str,
-        name: str,
-        data: bytes,
-        content_type: str,
-        if_generation_match: int,
-        metadata: dict[str, str] | None = None,
-    ) -> int:
-        return self._inner.replace(bucket, name, data, content_type, if_generation_match, metadata)
-
-    def delete(self, bucket: str, name: str, if_generation_match: int) -> None:
-        self._inner.delete(bucket, name, if_generation_match)
-
-    def list(self, bucket: str, prefix: str) -> list[str]:
-        return self._inner.list(bucket, prefix)
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (stat, replace, delete, list, download) goes straight to storage.
+        return getattr(self._inner, name)
