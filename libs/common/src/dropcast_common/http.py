@@ -11,10 +11,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from dropcast_common.auth import PushAuthError
+from dropcast_common.auth import PUSH_AUTH, PushAuthError
 from dropcast_common.envelope import PushEnvelope
 from dropcast_common.errors import MalformedEnvelopeError, TransientError
 from dropcast_common.logs import bind, log_context, trace_from_header
@@ -50,6 +50,29 @@ def _push_request_body() -> dict[str, Any]:
 
 PUSH_OPENAPI: dict[str, Any] = {"requestBody": _push_request_body()}
 """``openapi_extra`` of every push route: the envelope as the request body."""
+
+
+def service_router() -> APIRouter:
+    """A service's router, with the liveness and startup probe every service answers."""
+    router = APIRouter()
+
+    @router.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness and startup probe."""
+        return {"status": "ok"}
+
+    return router
+
+
+def push_endpoint(router: APIRouter, path: str) -> Callable[[Any], Any]:
+    """Register a Pub/Sub push endpoint: OIDC-verified, 204 when done, push responses documented."""
+    return router.post(
+        path,
+        status_code=204,
+        responses=PUSH_RESPONSES,
+        dependencies=[PUSH_AUTH],
+        openapi_extra=PUSH_OPENAPI,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

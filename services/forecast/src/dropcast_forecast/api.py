@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from dropcast_common.auth import PUSH_AUTH
 from dropcast_common.envelope import PushEnvelope
 from dropcast_common.errors import MalformedEnvelopeError
-from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
+from dropcast_common.http import push_endpoint, service_router
 from dropcast_common.logs import bind, log_context
 from dropcast_common.messages import WorkMessage
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.handlers import handle_work, request_deadline
 
-router = APIRouter()
+router = service_router()
 
 
 def get_deps(request: Request) -> ForecastDeps:
@@ -26,19 +25,7 @@ def get_deps(request: Request) -> ForecastDeps:
     return deps
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness and startup probe."""
-    return {"status": "ok"}
-
-
-@router.post(
-    "/push/work",
-    status_code=204,
-    responses=PUSH_RESPONSES,
-    dependencies=[PUSH_AUTH],
-    openapi_extra=PUSH_OPENAPI,
-)
+@push_endpoint(router, "/push/work")
 async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_deps)]) -> Response:
     """Pub/Sub push endpoint for work messages."""
     deadline = request_deadline()  # the clock starts when the request does

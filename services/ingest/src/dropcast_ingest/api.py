@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from dropcast_common.auth import PUSH_AUTH
 from dropcast_common.envelope import PushEnvelope, StorageNotification
-from dropcast_common.http import PUSH_OPENAPI, PUSH_RESPONSES
+from dropcast_common.http import push_endpoint, service_router
 from dropcast_common.logs import log_context
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.deadletters import handle_dead_letter
 from dropcast_ingest.handlers import handle_upload
 
-router = APIRouter()
+router = service_router()
 
 
 def get_deps(request: Request) -> IngestDeps:
@@ -24,19 +23,7 @@ def get_deps(request: Request) -> IngestDeps:
     return deps
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness and startup probe."""
-    return {"status": "ok"}
-
-
-@router.post(
-    "/push/uploads",
-    status_code=204,
-    responses=PUSH_RESPONSES,
-    dependencies=[PUSH_AUTH],
-    openapi_extra=PUSH_OPENAPI,
-)
+@push_endpoint(router, "/push/uploads")
 async def push_uploads(
     request: Request, deps: Annotated[IngestDeps, Depends(get_deps)]
 ) -> Response:
@@ -49,13 +36,7 @@ async def push_uploads(
     return Response(status_code=204)
 
 
-@router.post(
-    "/push/dead-letter",
-    status_code=204,
-    responses=PUSH_RESPONSES,
-    dependencies=[PUSH_AUTH],
-    openapi_extra=PUSH_OPENAPI,
-)
+@push_endpoint(router, "/push/dead-letter")
 async def push_dead_letter(
     request: Request, deps: Annotated[IngestDeps, Depends(get_deps)]
 ) -> Response:
