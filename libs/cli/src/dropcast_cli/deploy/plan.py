@@ -108,6 +108,23 @@ def revision_name(environment: str, service: str, version: str) -> str:
     return f"{service_name(environment, service)}-{revision_tag(version)}"
 
 
+def image_digest(image: str, why: str, capture: str | None = None) -> Command:
+    """Ask Artifact Registry for an image's digest (fails when the image is gone)."""
+    return Command(
+        argv=(
+            "gcloud",
+            "artifacts",
+            "docker",
+            "images",
+            "describe",
+            image,
+            "--format=value(image_summary.digest)",
+        ),
+        why=why,
+        capture=capture,
+    )
+
+
 def terraform_init(environment: str, target: Target) -> Command:
     """Initialise an environment root against its state prefix in the state bucket."""
     return Command(
@@ -174,16 +191,8 @@ def plan_deploy_dev(
     services: dict[str, dict[str, object]] = {}
     for service in SERVICES:
         commands.append(
-            Command(
-                argv=(
-                    "gcloud",
-                    "artifacts",
-                    "docker",
-                    "images",
-                    "describe",
-                    f"{target.registry}/{service}:{git_sha}",
-                    "--format=value(image_summary.digest)",
-                ),
+            image_digest(
+                f"{target.registry}/{service}:{git_sha}",
                 why=f"resolve the digest of the {service} image just pushed",
                 capture=f"{service}_digest",
             )
@@ -246,16 +255,8 @@ def plan_promote(
     if mode == "canary":
         release, notes = _canary(source, current, canary_percent)
         checks = [
-            Command(
-                argv=(
-                    "gcloud",
-                    "artifacts",
-                    "docker",
-                    "images",
-                    "describe",
-                    entry.image,
-                    "--format=value(image_summary.digest)",
-                ),
+            image_digest(
+                entry.image,
                 why=f"check that the {name} image running in {source.environment} still exists",
             )
             for name, entry in release.services.items()
