@@ -14,6 +14,7 @@ import itertools
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -41,12 +42,11 @@ def retrying(call: Callable[[], T], attempts: int = 4, first_delay: float = 0.05
     raise AssertionError("unreachable")
 
 
-class RetryingBlobStore:
-    """A BlobStore that retries each call's transient faults a few times."""
+class _EveryStorageCall(ABC):
+    """A BlobStore passing each storage call through :meth:`_around`; the rest is the inner's."""
 
-    def __init__(self, inner: BlobStore, attempts: int = 4) -> None:
+    def __init__(self, inner: BlobStore) -> None:
         self._inner = inner
-        self._attempts = attempts
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._inner, name)
@@ -55,34 +55,41 @@ class RetryingBlobStore:
 
         @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
-            return retrying(lambda: method(*args, **kwargs), self._attempts)
+            return self._around(name, lambda: method(*args, **kwargs))
 
         return call
 
+    @abstractmethod
+    def _around(self, name: str, call: Callable[[], T]) -> T:
+        """Run one storage call ``name``."""
 
-class ChaosBlobStore:
+
+class RetryingBlobStore(_EveryStorageCall):
+    """A BlobStore that retries each call's transient faults a few times."""
+
+    def __init__(self, inner: BlobStore, attempts: int = 4) -> None:
+        super().__init__(inner)
+        self._attempts = attempts
+
+    def _around(self, name: str, call: Callable[[], T]) -> T:  # noqa: ARG002 - any call alike
+        return retrying(call, self._attempts)
+
+
+class ChaosBlobStore(_EveryStorageCall):
     """A BlobStore whose every ``fail_every``-th call fails with a transient fault."""
 
     def __init__(self, inner: BlobStore, fail_every: int) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._fail_every = fail_every
         self._calls = itertools.count(1)
         self._lock = threading.Lock()
         self.injected = 0
 
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._inner, name)
-        if name not in _METHODS:
-            return method
-
-        @functools.wraps(method)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                fail = next(self._calls) % self._fail_every == 0
-                if fail:
-                    self.injected += 1
+    def _around(self, name: str, call: Callable[[], T]) -> T:
+        with self._lock:
+            fail = next(self._calls) % self._fail_every == 0
             if fail:
-                raise TransientError(f"injected storage fault in {name} (503)")
-            return method(*args, **kwargs)
-
-        return call
+                self.injected += 1
+        if fail:
+            raise TransientError(f"injected storage fault in {name} (503)")
+        return call()
