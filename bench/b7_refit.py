@@ -151,7 +151,7 @@ def on_stack(info: local_stack.StackInfo, data: Path, days: int, series: int) ->
         metadata = {} if warm in (None, True) else {"dropcast-warm_start": "false"}
         started = upload(info, source, NAME, metadata)
         arrival = wait_for_outputs(info, [NAME], TIMEOUT, since=started)[NAME]
-        summary = _report_summary(info)
+        summary = arrival.summary
         if warm and summary["warm_started"] != series:
             raise BenchError(f"a warm upload started {summary['warm_started']} of {series} warm")
         rounds.append(
@@ -175,15 +175,6 @@ def on_stack(info: local_stack.StackInfo, data: Path, days: int, series: int) ->
         "warm_forecast_seconds": total(True, "forecast_seconds"),
         "rounds": rounds,
     }
-
-
-def _report_summary(info: local_stack.StackInfo) -> dict[str, Any]:
-    from bench.onstack import _bucket
-    from dropcast_common import naming
-
-    blob = _bucket(info, "output").blob(f"{naming.output_stem(NAME)}.report.json")
-    summary: dict[str, Any] = json.loads(blob.download_as_bytes())["summary"]
-    return summary
 
 
 def _first_days(data: Path, days: int) -> Path:

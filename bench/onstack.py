@@ -61,11 +61,12 @@ def cpu_by_service(info: local_stack.StackInfo) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Arrival:
-    """One upload's output: when it appeared (epoch seconds) and the report's timings."""
+    """One upload's output: when it appeared (epoch seconds), the report's timings and summary."""
 
     name: str
     created: float
     timings: dict[str, float]
+    summary: dict[str, Any]
 
 
 def _bucket(info: local_stack.StackInfo, kind: str) -> Any:
@@ -119,7 +120,8 @@ def wait_for_outputs(
             if csv is None or csv.time_created.timestamp() <= since:
                 continue
             report = json.loads(present[f"{stem}.report.json"].download_as_bytes())
-            arrived[name] = Arrival(name, csv.time_created.timestamp(), report["timings"])
+            created = csv.time_created.timestamp()
+            arrived[name] = Arrival(name, created, report["timings"], report["summary"])
             del pending[name]
         if pending:
             time.sleep(POLL_SECONDS)
