@@ -39,7 +39,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
     session.run(
-        "mypy", "libs/common/src", "libs/cli/src", "services/ingest/src", "services/forecast/src"
+        "mypy",
+        "libs/common/src",
+        "libs/tables/src",
+        "libs/forecasting/src",
+        "apps/cli/src",
+        "services/ingest/src",
+        "services/forecast/src",
     )
 
 
@@ -48,6 +54,15 @@ def test(session: nox.Session) -> None:
     """Run unit, integration (real emulators) and end-to-end (local stack) tests."""
     install_workspace(session, "dev")
     session.run("pytest", "--durations=15", *session.posargs, env={"PYTHONHASHSEED": "0"})
+
+
+@nox.session(python=PYTHON)
+def heavy(session: nox.Session) -> None:
+    """The heavy cases kept out of the test line: 2,000 series, bursts, kills and restarts."""
+    install_workspace(session, "dev")
+    session.run(
+        "pytest", "-m", "heavy", "--durations=15", *session.posargs, env={"PYTHONHASHSEED": "0"}
+    )
 
 
 @nox.session(python=PYTHON)
@@ -135,4 +150,4 @@ def bench(session: nox.Session) -> None:
     install_workspace(session, "dev")
     if "--profile" in session.posargs:
         session.install("pyinstrument", "py-spy")
-    session.run("python", "-m", "bench", *session.posargs)
+    session.run("python", "-m", "dropcast_bench", *session.posargs)

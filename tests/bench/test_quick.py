@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from bench import b5_cold_start
-from bench.data import long_csv
-from bench.measure import BenchError, run_measured
-from bench.results import Check, Outcome, markdown
-from bench.run import ALL, run_suite
-from bench.scale import QUICK
 
+from dropcast_bench import b5_cold_start
+from dropcast_bench.data import long_csv
+from dropcast_bench.measure import BenchError, run_measured
+from dropcast_bench.results import Check, Outcome, markdown
+from dropcast_bench.run import ALL, run_suite
+from dropcast_bench.scale import QUICK
 from dropcast_common.params import resolve
-from dropcast_ingest.normalise import normalise
+from dropcast_tables.normalise import normalise
 
 
 @pytest.mark.e2e

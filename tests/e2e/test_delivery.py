@@ -142,6 +142,7 @@ def test_same_notification_five_times_concurrently(
     assert output_generations(info, "delivery/dup") == generations
 
 
+@pytest.mark.heavy
 def test_forecast_killed_mid_job_then_restarted(
     home: Path, info: local_stack.StackInfo, tmp_path: Path
 ) -> None:
@@ -226,6 +227,7 @@ def test_message_failing_every_attempt_is_dead_lettered_and_the_job_fails(
     assert report["job_id"] == job
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(600)
 def test_hundred_files_at_once(info: local_stack.StackInfo, tmp_path: Path) -> None:
     names = [f"delivery/burst/f{k:03d}.csv" for k in range(100)]
@@ -250,6 +252,7 @@ def test_hundred_files_at_once(info: local_stack.StackInfo, tmp_path: Path) -> N
         assert count_eventually(info, "forecast", job, "assembled") == 1, name
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(900)
 def test_two_thousand_series_are_sharded_and_assembled(
     info: local_stack.StackInfo, tmp_path: Path

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dropcast_forecast import parallel
+from dropcast_forecasting.pool import parallel
 
 SeriesFactory = Callable[..., pd.DataFrame]
 

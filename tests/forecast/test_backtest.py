@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dropcast_common.params import Params
-from dropcast_forecast.backtest import mae, naive_scale, score, smape
-from dropcast_forecast.engine import run_forecast
-from dropcast_forecast.report import build_report
+from dropcast_forecasting.backtest import mae, naive_scale, score, smape
+from dropcast_forecasting.engine import run_forecast
+from dropcast_forecasting.render.report import build_report
 
 
 def test_metrics_by_hand() -> None:

@@ -7,13 +7,13 @@ import pytest
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
-from dropcast_forecast.calendar import (
+from dropcast_forecasting.calendar import (
     future_dates,
     infer_frequency,
     normalise_frequency,
     season_length,
 )
-from dropcast_forecast.engine import run_forecast
+from dropcast_forecasting.engine import run_forecast
 
 # (pandas frequency of the input, the frequency we must infer, first history date)
 CALENDARS = [

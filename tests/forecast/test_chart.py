@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib import image
 
 from dropcast_common.params import Params
-from dropcast_forecast.chart import largest_series, render_chart
-from dropcast_forecast.engine import run_forecast
+from dropcast_forecasting.engine import run_forecast
+from dropcast_forecasting.render.chart import largest_series, render_chart
 
 FORECAST_RGB = np.array([0xE7, 0x6F, 0x51]) / 255
 

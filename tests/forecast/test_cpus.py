@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dropcast_forecast.cpus import available_cpus, cgroup_cpu_limit
+from dropcast_forecasting.pool.cpus import available_cpus, cgroup_cpu_limit
 
 
 def _tree(root: Path, files: dict[str, str]) -> None:

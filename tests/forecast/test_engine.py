@@ -11,9 +11,9 @@ import pytest
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params, resolve
-from dropcast_forecast import series as series_module
-from dropcast_forecast.engine import FORECAST_COLUMNS, run_forecast
-from dropcast_forecast.model import fit_prophet, predict_prophet, warm_start_init
+from dropcast_forecasting import series as series_module
+from dropcast_forecasting.engine import FORECAST_COLUMNS, run_forecast
+from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_init
 
 
 def test_hyndsight_reproduces_the_published_forecast(

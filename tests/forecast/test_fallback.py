@@ -7,7 +7,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from dropcast_forecast.fallback import fallback_forecast
+from dropcast_forecasting.fallback import fallback_forecast
 
 
 def test_seasonal_naive_repeats_the_last_season_with_widening_intervals() -> None:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dropcast_common.params import resolve
-from dropcast_forecast import fastprophet
-from dropcast_forecast.model import fit_prophet, predict_prophet
-from dropcast_forecast.quiet import import_prophet
+from dropcast_forecasting import fastprophet
+from dropcast_forecasting.model import fit_prophet, predict_prophet
+from dropcast_forecasting.quiet import import_prophet
 
 
 def _plain_prophet(history: pd.DataFrame, params: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:

@@ -11,8 +11,8 @@ import pytest
 
 from dropcast_common.logs import setup_logging
 from dropcast_common.params import Params
-from dropcast_forecast import parallel
-from dropcast_forecast.engine import run_forecast
+from dropcast_forecasting.engine import run_forecast
+from dropcast_forecasting.pool import parallel
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dropcast_common.params import Params, resolve
-from dropcast_forecast.model import build_prophet
+from dropcast_forecasting.model import build_prophet
 
 
 @pytest.mark.parametrize(

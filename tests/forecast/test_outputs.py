@@ -11,10 +11,10 @@ import pandas as pd
 
 from dropcast_cli import oneshot
 from dropcast_common.params import Params
-from dropcast_forecast.engine import run_forecast
-from dropcast_forecast.outputs import render_outputs
-from dropcast_forecast.report import build_report
-from dropcast_forecast.writer import to_csv
+from dropcast_forecasting.engine import run_forecast
+from dropcast_forecasting.render.outputs import render_outputs
+from dropcast_forecasting.render.report import build_report
+from dropcast_forecasting.render.writer import to_csv
 
 
 def test_single_series_csv_keeps_the_original_columns(make_series: Any) -> None:

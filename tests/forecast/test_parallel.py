@@ -13,9 +13,9 @@ import pytest
 
 from dropcast_common.errors import TransientError
 from dropcast_common.params import Params
-from dropcast_forecast import parallel
-from dropcast_forecast.engine import build_tasks, run_forecast
-from dropcast_forecast.worker import scratch_dirs
+from dropcast_forecasting.engine import build_tasks, run_forecast
+from dropcast_forecasting.pool import parallel
+from dropcast_forecasting.pool.worker import scratch_dirs
 
 
 def test_each_worker_has_its_own_cmdstan_scratch(fresh_pool: None) -> None:

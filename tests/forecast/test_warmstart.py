@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from dropcast_common.params import resolve
-from dropcast_forecast import warmstart
-from dropcast_forecast.model import fit_prophet, predict_prophet, warm_start_init
-from dropcast_forecast.results import Backtest
-from dropcast_forecast.warmstart import Carried, extends, history_digest, reusable_backtest
+from dropcast_forecasting import warmstart
+from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_init
+from dropcast_forecasting.results import Backtest
+from dropcast_forecasting.warmstart import Carried, extends, history_digest, reusable_backtest
 
 PARAMS = resolve()
 BACKTEST = Backtest(holdout=28, mae=1.5, smape=2.0, mase=0.8, naive_mae=2.0, season_length=7)
@@ -204,7 +204,7 @@ def test_a_backtest_is_kept_for_fewer_new_values_than_a_quarter_of_the_horizon()
 
 
 def _forecast(frame: pd.DataFrame, params: Any, previous: Carried | None = None) -> Any:
-    from dropcast_forecast.series import SeriesTask, forecast_series
+    from dropcast_forecasting.series import SeriesTask, forecast_series
 
     task = SeriesTask(
         series_id="y",

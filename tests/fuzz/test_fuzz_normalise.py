@@ -28,9 +28,9 @@ from dropcast_common.table import COLUMNS
 from dropcast_common.testing import InMemoryBlobStore, RecordingPublisher, storage_push_body
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
-from dropcast_ingest.limits import Limits
 from dropcast_ingest.main import create_app
-from dropcast_ingest.normalise import normalise
+from dropcast_tables.limits import Limits
+from dropcast_tables.normalise import normalise
 
 pytestmark = pytest.mark.fuzz
 

@@ -14,9 +14,9 @@ import pytest
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import resolve
-from dropcast_ingest.limits import Limits
-from dropcast_ingest.manifest import parse as parse_manifest
-from dropcast_ingest.normalise import normalise
+from dropcast_tables.limits import Limits
+from dropcast_tables.manifest import parse as parse_manifest
+from dropcast_tables.normalise import normalise
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = Limits(

@@ -11,7 +11,7 @@ import pytest
 
 from dropcast_common.params import resolve
 from dropcast_common.table import COLUMNS
-from dropcast_ingest.normalise import normalise
+from dropcast_tables.normalise import normalise
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES: dict[str, dict[str, Any]] = json.loads((CORPUS / "cases.json").read_text())

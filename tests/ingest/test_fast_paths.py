@@ -25,10 +25,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dropcast_common import frequency
 from dropcast_common.params import resolve
-from dropcast_ingest import dates, frequency, numbers, quality, sniff
-from dropcast_ingest import normalise as normalise_module
-from dropcast_ingest.normalise import normalise
+from dropcast_tables import dates, numbers, quality, sniff
+from dropcast_tables import normalise as normalise_module
+from dropcast_tables.normalise import normalise
 
 FREQUENCIES = ["D", "B", "3D", "W-WED", "MS", "ME", "QS-FEB", "YS", "YE", "h", "5min"]
 

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dropcast_ingest.frequency import _mode
+from dropcast_common.frequency import _mode
 
 rows = st.lists(
     st.tuples(

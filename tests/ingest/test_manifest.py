@@ -14,7 +14,7 @@ from dropcast_common.testing import InMemoryBlobStore, RecordingPublisher, stora
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
 from dropcast_ingest.handlers import Outcome, handle_upload
-from dropcast_ingest.manifest import is_manifest_input, parse
+from dropcast_tables.manifest import is_manifest_input, parse
 
 CSV = b"date,y\n" + b"".join(b"2024-01-%02d,%d\n" % (d, d * 10) for d in range(1, 29))
 OTHER = b"day;visits\n" + b"".join(b"%02d/02/2024;%d,5\n" % (d, d) for d in range(1, 29))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dropcast_common.params import resolve
 from dropcast_common.table import DEFAULT_SERIES_ID
-from dropcast_ingest.normalise import normalise
+from dropcast_tables.normalise import normalise
 
 FREQS = {"D": "%Y-%m-%d", "h": "%Y-%m-%dT%H:%M:%S", "MS": "%Y-%m-%d"}
 

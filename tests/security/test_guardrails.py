@@ -29,8 +29,8 @@ from dropcast_common.testing import InMemoryBlobStore, RecordingPublisher, stora
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
 from dropcast_ingest.handlers import Outcome, handle_upload
-from dropcast_ingest.limits import Limits
-from dropcast_ingest.normalise import normalise
+from dropcast_tables.limits import Limits
+from dropcast_tables.normalise import normalise
 
 MiB = 1024 * 1024
 SMALL = Limits(

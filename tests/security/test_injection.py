@@ -13,8 +13,8 @@ import pytest
 
 from dropcast_common.logs import CloudJsonFormatter, TextFormatter, bind, log_context
 from dropcast_common.safety import safe_csv_cell
-from dropcast_forecast.chart import render_chart
-from dropcast_forecast.writer import to_csv
+from dropcast_forecasting.render.chart import render_chart
+from dropcast_forecasting.render.writer import to_csv
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example","click")',

@@ -25,8 +25,8 @@ from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
 from dropcast_ingest.deadletters import handle_dead_letter
 from dropcast_ingest.handlers import Outcome, handle_upload
-from dropcast_ingest.limits import Limits
 from dropcast_ingest.sharding import estimate_fit_seconds, plan_shards
+from dropcast_tables.limits import Limits
 
 SETTINGS = {"input_bucket": "in", "staging_bucket": "stage", "output_bucket": "out"}
 

@@ -11,10 +11,10 @@ from tests.services.test_delivery_handlers import SETTINGS, ingest_deps, note
 
 from dropcast_common.messages import WorkMessage
 from dropcast_common.testing import InMemoryBlobStore, RecordingPublisher
-from dropcast_forecast import warmstart
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.config import ForecastSettings
 from dropcast_forecast.handlers import handle_work
+from dropcast_forecasting import warmstart
 from dropcast_ingest.handlers import handle_upload
 
 STATE = warmstart.object_name("in", "daily.csv")

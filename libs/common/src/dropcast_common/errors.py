@@ -56,3 +56,7 @@ class BlobNotFoundError(DropcastError):
         super().__init__(f"gs://{bucket}/{name} not found")
         self.bucket = bucket
         self.name = name
+
+
+#: The code of a job whose message failed on every delivery attempt (dead-lettered).
+PROCESSING_FAILED = "processing_failed"

@@ -11,7 +11,7 @@ a file. Three places would let them do harm, and each has one function:
   would run as a formula is prefixed with ``'``.
 
 Log lines are escaped by :mod:`dropcast_common.logs` itself; chart text
-is drawn with ``parse_math=False`` (``dropcast_forecast.chart``).
+is drawn with ``parse_math=False`` (``dropcast_forecasting.render.chart``).
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from dropcast_common.status import JobError, StatusStore, mark
 from dropcast_common.storage import publish_output, remove_stale_output
 from dropcast_forecast import staged_warmstarts
 from dropcast_forecast.bootstrap import ForecastDeps
-from dropcast_forecast.outputs import OutputFile, render_outputs
-from dropcast_forecast.report import build_report
-from dropcast_forecast.results import SeriesResult
+from dropcast_forecasting.render.outputs import OutputFile, render_outputs
+from dropcast_forecasting.render.report import build_report
+from dropcast_forecasting.results import SeriesResult
 
 log = logging.getLogger("dropcast.forecast.assembly")
 

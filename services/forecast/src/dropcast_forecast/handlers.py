@@ -29,9 +29,9 @@ from dropcast_common.storage import create_once
 from dropcast_forecast import staged_warmstarts
 from dropcast_forecast.assembly import assemble, fail_job, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
-from dropcast_forecast.cpus import available_cpus
-from dropcast_forecast.engine import run_forecast
 from dropcast_forecast.request_cache import StagedReads
+from dropcast_forecasting.engine import run_forecast
+from dropcast_forecasting.pool.cpus import available_cpus
 
 log = logging.getLogger("dropcast.forecast")
 

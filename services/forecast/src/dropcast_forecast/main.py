@@ -44,8 +44,8 @@ def create_app(deps: ForecastDeps | None = None, *, warm_pool: bool = False) -> 
 
 
 def _warm_up() -> None:
-    from dropcast_forecast.cpus import available_cpus
-    from dropcast_forecast.parallel import warm_up
+    from dropcast_forecasting.pool.cpus import available_cpus
+    from dropcast_forecasting.pool.parallel import warm_up
 
     try:
         warm_up(available_cpus())
@@ -55,7 +55,7 @@ def _warm_up() -> None:
 
 def app() -> FastAPI:
     """Factory entry point for ``uvicorn --factory dropcast_forecast.main:app``."""
-    from dropcast_forecast.parallel import always_use_pool
+    from dropcast_forecasting.pool.parallel import always_use_pool
 
     always_use_pool()
     return create_app(warm_pool=True)

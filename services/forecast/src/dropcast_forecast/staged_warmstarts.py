@@ -1,7 +1,7 @@
 """Warm starts in the staging bucket: read for a shard, staged per part, published per job.
 
 Each shard reads what the last upload of the same source object left
-(:mod:`dropcast_forecast.warmstart`) and stages what its own series carry
+(:mod:`dropcast_forecasting.warmstart`) and stages what its own series carry
 next to its part; the assembly merges the parts into the source's one warm
 start object, under the same rule as the outputs: a redelivery or a late job
 for an older upload never replaces a newer upload's.
@@ -16,8 +16,8 @@ from dropcast_common.errors import BlobNotFoundError
 from dropcast_common.messages import WorkMessage
 from dropcast_common.params import Params
 from dropcast_common.storage import BlobStore, create_once, publish_output
-from dropcast_forecast import warmstart
-from dropcast_forecast.warmstart import Carried
+from dropcast_forecasting import warmstart
+from dropcast_forecasting.warmstart import Carried
 
 PART_SUFFIX = ".warmstart.json"
 

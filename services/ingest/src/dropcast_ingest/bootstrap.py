@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from dropcast_common.pubsub import Publisher, PubSubPublisher
 from dropcast_common.storage import BlobStore
 from dropcast_ingest.config import IngestSettings, get_settings
-from dropcast_ingest.limits import Limits
+from dropcast_tables.limits import Limits
 
 
 @dataclass

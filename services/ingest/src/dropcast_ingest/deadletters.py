@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from dropcast_common import naming
 from dropcast_common.envelope import PushMessage, StorageNotification
-from dropcast_common.errors import InputError, MalformedEnvelopeError
+from dropcast_common.errors import PROCESSING_FAILED, InputError, MalformedEnvelopeError
 from dropcast_common.messages import WorkMessage
 from dropcast_common.reports import ErrorReport
 from dropcast_common.status import JobError, JobStatus, StatusStore, mark
@@ -25,7 +25,7 @@ from dropcast_ingest.bootstrap import IngestDeps
 
 log = logging.getLogger("dropcast.deadletters")
 
-CODE = "processing_failed"
+CODE = PROCESSING_FAILED
 HINT = (
     "This is a platform fault or a bug, not a problem with your file. Look the job id up in "
     "the logs (`dropcast logs`), then upload the file again to retry."

@@ -19,10 +19,10 @@ from dropcast_common.reports import ErrorReport
 from dropcast_common.status import JobError, JobStatus, StatusStore, mark
 from dropcast_common.storage import create_once, publish_output
 from dropcast_ingest.bootstrap import IngestDeps
-from dropcast_ingest.manifest import is_manifest_input
 from dropcast_ingest.manifest_inputs import read_manifest_upload
-from dropcast_ingest.normalise import Normalised, normalise
 from dropcast_ingest.sharding import plan_shards
+from dropcast_tables.manifest import is_manifest_input
+from dropcast_tables.normalise import Normalised, normalise
 
 log = logging.getLogger("dropcast.ingest")
 

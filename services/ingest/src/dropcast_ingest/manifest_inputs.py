@@ -16,9 +16,9 @@ from dropcast_common import naming
 from dropcast_common.envelope import StorageNotification
 from dropcast_common.errors import BlobNotFoundError, InputError
 from dropcast_common.params import Params, from_metadata, resolve
-from dropcast_ingest import manifest
 from dropcast_ingest.bootstrap import IngestDeps
-from dropcast_ingest.normalise import Normalised, normalise
+from dropcast_tables import manifest
+from dropcast_tables.normalise import Normalised, normalise
 
 
 def read_manifest_upload(

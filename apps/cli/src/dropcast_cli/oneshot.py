@@ -1,0 +1,67 @@
+"""``dropcast forecast``: the same normalise and forecast code, in one process."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dropcast_common import naming
+from dropcast_common.errors import InputError
+from dropcast_common.params import from_pairs, resolve
+from dropcast_common.reports import ErrorReport
+from dropcast_common.safety import safe_local_path
+from dropcast_forecasting.engine import run_forecast
+from dropcast_forecasting.render.outputs import render_outputs
+from dropcast_forecasting.render.report import build_report
+from dropcast_tables.normalise import normalise
+
+
+@dataclass
+class OneShotResult:
+    """What a one-shot run wrote."""
+
+    ok: bool
+    outputs: list[Path]
+    error: ErrorReport | None = None
+
+
+def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
+    """Forecast ``source`` into ``outdir``: ``<stem>.csv``, ``<stem>.png``, ``<stem>.report.json``.
+
+    Errors become ``<stem>.error.json``, as the service writes them.
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    stem = Path(naming.output_stem(source.name)).name
+    try:
+        params = resolve(from_pairs(param_pairs))
+        name = Path(params.output_name).name if params.output_name else stem
+        if safe_local_path(outdir, f"{name}.csv").resolve() == source.resolve():
+            raise InputError(
+                "output_overwrites_input",
+                f"the forecast {outdir / (name + '.csv')} would overwrite the input {source}",
+                "Choose another output directory with -o DIR (the default is ./forecasts).",
+                {"input": str(source), "output_dir": str(outdir)},
+            )
+        started = time.perf_counter()
+        normalised = normalise(source, source.name, params)
+        normalise_seconds = time.perf_counter() - started
+        run_ = run_forecast(normalised.frame, params, frequencies=normalised.frequencies)
+    except InputError as err:
+        rejected = ErrorReport.from_error(err, source=str(source))
+        path = safe_local_path(outdir, f"{stem}.error.json")
+        path.write_bytes(rejected.to_bytes())
+        return OneShotResult(False, [path], rejected)
+    report = build_report(
+        series=run_.series,
+        params=params,
+        source=str(source),
+        quality=normalised.quality,
+        timings={"normalise_seconds": normalise_seconds, **run_.timings},
+    )
+    written = []
+    for output in render_outputs(name, normalised.frame, run_.forecast, report, params):
+        path = safe_local_path(outdir, output.name)
+        path.write_bytes(output.data)
+        written.append(path)
+    return OneShotResult(True, written)

@@ -1,0 +1,159 @@
+"""The forecast engine's public entry point: a canonical table in, forecasts out.
+
+Used by the service's handler and by ``dropcast forecast`` alike, so both
+produce the same numbers. Pure: no network, no files outside the workers'
+scratch space.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dropcast_common.errors import InputError
+from dropcast_common.params import Params
+from dropcast_forecasting.calendar import normalise_frequency
+from dropcast_forecasting.model import check_holidays_country
+from dropcast_forecasting.pool import parallel
+from dropcast_forecasting.pool.cpus import available_cpus
+from dropcast_forecasting.results import SeriesResult
+from dropcast_forecasting.series import FRAME_COLUMNS, SeriesTask
+from dropcast_forecasting.warmstart import Carried
+
+log = logging.getLogger("dropcast.forecast.engine")
+
+FORECAST_COLUMNS = ["series_id", *FRAME_COLUMNS]
+VALUE_COLUMNS = FRAME_COLUMNS[1:]
+
+
+@dataclass
+class ForecastRun:
+    """The forecasts of a batch of series and what happened to each."""
+
+    forecast: pd.DataFrame  # FORECAST_COLUMNS, sorted by series_id, date
+    series: list[SeriesResult]
+    timings: dict[str, float] = field(default_factory=dict)
+    # What each Prophet series carries to the next upload (see warmstart).
+    carried: dict[str, Carried] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Series per method: prophet, seasonal_naive, mean, skipped."""
+        out: dict[str, int] = {}
+        for result in self.series:
+            out[result.method] = out.get(result.method, 0) + 1
+        return out
+
+
+def check_params(params: Params) -> None:
+    """Raise InputError for model parameters that can only be checked here (not in Params)."""
+    if params.frequency:
+        normalise_frequency(params.frequency)
+    if params.holidays_country:
+        check_holidays_country(params.holidays_country)
+
+
+def run_forecast(
+    canonical: pd.DataFrame,
+    params: Params,
+    *,
+    workers: int | None = None,
+    frequencies: Mapping[str, str | None] | None = None,
+    previous: Mapping[str, Carried] | None = None,
+) -> ForecastRun:
+    """Forecast every series of a canonical table (series_id, ds, y).
+
+    ``workers`` defaults to the CPUs the container may use. ``frequencies``
+    are per-series frequencies ingest recorded (``params.frequency``
+    overrides them; missing ones are inferred). ``previous`` is what the
+    last upload of the same object left per series id (warm starts, kept
+    backtests: see :mod:`dropcast_forecasting.warmstart`).
+    Raises InputError for parameters the data can't honour; a bad series
+    never raises, it falls back or is skipped with the reason in its result.
+    """
+    started = time.perf_counter()
+    check_params(params)
+    tasks = build_tasks(canonical, params, frequencies or {}, previous or {})
+    pool_size = max(1, workers if workers is not None else available_cpus())
+    count = max(1, min(pool_size, len(tasks)))  # workers this batch can keep busy
+    outcomes = parallel.map_series(tasks, params, pool_size)
+
+    frames = []
+    for outcome in outcomes:
+        if outcome.forecast is not None:
+            frames.append(outcome.forecast.assign(series_id=outcome.result.series_id))
+    forecast = _combine(frames, params)
+    results = [outcome.result for outcome in outcomes]
+    carried = {o.result.series_id: o.carry for o in outcomes if o.carry is not None}
+    wall = time.perf_counter() - started
+    timings = {
+        "forecast_seconds": wall,
+        "fit_seconds": sum(r.fit_seconds for r in results),
+        "predict_seconds": sum(r.predict_seconds for r in results),
+        "backtest_seconds": sum(r.backtest_seconds for r in results),
+        "workers": float(count),
+    }
+    run = ForecastRun(forecast, results, timings, carried)
+    counts = run.counts()
+    log.info(
+        "forecast %d series on %d worker(s) in %.2fs: %d prophet, %d fallback, %d skipped",
+        len(results),
+        count,
+        wall,
+        counts.get("prophet", 0),
+        counts.get("seasonal_naive", 0) + counts.get("mean", 0),
+        counts.get("skipped", 0),
+        extra={"series": len(results), "workers": count, "methods": counts},
+    )
+    return run
+
+
+def build_tasks(
+    canonical: pd.DataFrame,
+    params: Params,
+    frequencies: Mapping[str, str | None],
+    previous: Mapping[str, Carried],
+) -> list[SeriesTask]:
+    """One task per series, in series_id order; compact numpy arrays, cheap to send to a worker."""
+    tasks = []
+    for series_id, group in canonical.groupby("series_id", sort=True):
+        ordered = group if group["ds"].is_monotonic_increasing else group.sort_values("ds")
+        sid = str(series_id)
+        tasks.append(
+            SeriesTask(
+                series_id=sid,
+                ds=ordered["ds"].to_numpy(dtype="datetime64[ns]"),
+                y=ordered["y"].to_numpy(dtype="float64", na_value=np.nan),
+                frequency=params.frequency or _valid_frequency(frequencies.get(sid)),
+                previous=previous.get(sid),
+            )
+        )
+    return tasks
+
+
+def _valid_frequency(freq: str | None) -> str | None:
+    """A frequency ingest recorded, or None (infer it) when it isn't one we can use."""
+    if not freq:
+        return None
+    try:
+        return normalise_frequency(freq)
+    except InputError:
+        log.warning("ignoring unusable recorded frequency %r; inferring it", freq)
+        return None
+
+
+def _combine(frames: list[pd.DataFrame], params: Params) -> pd.DataFrame:
+    if not frames:
+        empty = pd.DataFrame({name: pd.Series(dtype="float64") for name in FORECAST_COLUMNS})
+        empty["series_id"] = empty["series_id"].astype(str)
+        empty["date"] = pd.Series(dtype="datetime64[ns]")
+        return empty
+    forecast = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+    if params.integer:
+        # Nullable integers print as 12, not 12.0, and keep missing bounds empty.
+        forecast[VALUE_COLUMNS] = forecast[VALUE_COLUMNS].astype("Int64")
+    return forecast

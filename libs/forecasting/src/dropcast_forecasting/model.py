@@ -1,0 +1,201 @@
+"""Prophet for one series: build, fit, predict. Pure: frames in, frames out.
+
+The default model is the original project's (Prophet with its defaults), so
+hyndsight reproduces its published forecast. Every other behaviour is a
+parameter from :class:`~dropcast_common.params.Params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dropcast_common.errors import InputError
+from dropcast_common.params import Params
+from dropcast_forecasting.fastprophet import prophet_class
+from dropcast_forecasting.quiet import import_prophet
+
+# The Stan parameters Prophet accepts as a starting point (``fit(df, init=...)``).
+_INIT_KEYS = ("k", "m", "sigma_obs", "delta", "beta")
+_SCALARS = ("k", "m", "sigma_obs")
+# What Prophet's Stan program reads, split by how it is passed.
+_STAN_SCALARS = ("T", "S", "K", "tau", "trend_indicator", "sigmas")
+_STAN_ARRAYS = ("y", "t", "cap", "t_change", "s_a", "s_m")
+
+
+def check_holidays_country(country: str) -> None:
+    """Raise InputError(``invalid_parameter``) unless the holidays package knows ``country``."""
+    _holiday_names(country.upper())
+
+
+@lru_cache(maxsize=16)
+def _holiday_names(country: str) -> frozenset[str]:
+    from prophet.make_holidays import get_holiday_names
+
+    import_prophet()
+    try:
+        return frozenset(get_holiday_names(country))
+    except (AttributeError, NotImplementedError) as exc:
+        import holidays
+
+        known = sorted(holidays.list_supported_countries())
+        raise InputError(
+            "invalid_parameter",
+            f"holidays_country {country!r} is not a country the holidays package knows",
+            f"Use an ISO 3166 code such as {', '.join(known[:8])} ({len(known)} supported).",
+            {"parameter": "holidays_country", "value": country},
+        ) from exc
+
+
+def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> Any:
+    """A Prophet model configured from ``params`` (not fitted)."""
+    samples = params.uncertainty_samples if uncertainty_samples is None else uncertainty_samples
+    model = prophet_class()(
+        growth=params.growth,
+        interval_width=params.interval_width,
+        uncertainty_samples=samples,
+        seasonality_mode=params.seasonality_mode,
+        yearly_seasonality=params.yearly_seasonality,
+        weekly_seasonality=params.weekly_seasonality,
+        daily_seasonality=params.daily_seasonality,
+        changepoint_prior_scale=params.changepoint_prior_scale,
+        seasonality_prior_scale=params.seasonality_prior_scale,
+    )
+    model.stan_backend = array_backend()
+    if params.holidays_country:
+        country = params.holidays_country.upper()
+        _holiday_names(country)  # validates once per process instead of once per model
+        model.add_country_holidays(country_name=country)
+    return model
+
+
+def fit_prophet(
+    history: pd.DataFrame,
+    params: Params,
+    *,
+    init: Mapping[str, Any] | None = None,
+    uncertainty_samples: int | None = None,
+) -> Any:
+    """Fit Prophet to ``history`` (columns ds, y).
+
+    ``init`` is a warm start: the Stan parameters of an earlier fit of the
+    same series (see :func:`warm_start_init`), which Prophet's optimiser
+    starts from instead of its default guess.
+    """
+    model = build_prophet(params, uncertainty_samples=uncertainty_samples)
+    frame = _with_bounds(history[["ds", "y"]], params)
+    if init is not None:
+        model.fit(frame, init=dict(init))
+    else:
+        model.fit(frame)
+    return model
+
+
+def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.DataFrame:
+    """Predict at ``dates``: columns date, prediction, prediction_lower, prediction_upper.
+
+    Without uncertainty samples Prophet computes no interval; the bounds are
+    then NaN (empty cells in the CSV) rather than a fake zero-width band.
+    """
+    future = _with_bounds(pd.DataFrame({"ds": dates}), params)
+    predicted = model.predict(future)
+    nan = np.full(len(predicted), np.nan)
+    return pd.DataFrame(
+        {
+            "date": predicted["ds"].to_numpy(),
+            "prediction": predicted["yhat"].to_numpy(dtype="float64"),
+            "prediction_lower": predicted.get("yhat_lower", nan),
+            "prediction_upper": predicted.get("yhat_upper", nan),
+        }
+    )
+
+
+@lru_cache(maxsize=1)
+def _array_backend_class() -> type:
+    """Prophet's cmdstanpy backend, handing Stan its data as numpy arrays instead of lists.
+
+    Prophet converts every array to a Python list before cmdstanpy writes
+    the data file; the JSON writer then walks each element in Python, and
+    that costs about a tenth of a fit for a few years of daily data. numpy
+    arrays take the writer's vectorised path. Same keys, same values, same
+    fit (a test compares this with Prophet's own conversion).
+    """
+    import_prophet()
+    from prophet.models import CmdStanPyBackend
+
+    class ArrayBackend(CmdStanPyBackend):
+        # Whether the last fit started from the caller's init (see started_warm).
+        started_warm = False
+
+        def fit(self, stan_init: dict[str, Any], stan_data: dict[str, Any], **kwargs: Any) -> Any:
+            # Prophet swaps a custom init's vectors of another shape for its
+            # defaults one by one, which would start from a mix of two
+            # points; a start is taken whole or not at all.
+            custom = kwargs.get("init")
+            self.started_warm = custom is not None and all(
+                np.shape(custom[key]) == np.shape(stan_init[key]) for key in ("delta", "beta")
+            )
+            if custom is not None and not self.started_warm:
+                del kwargs["init"]
+            return super().fit(stan_init, stan_data, **kwargs)
+
+        @staticmethod
+        def prepare_data(
+            init: dict[str, Any], data: dict[str, Any]
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
+            stan_data = {key: data[key] for key in _STAN_SCALARS}
+            stan_data.update({key: np.asarray(data[key]) for key in _STAN_ARRAYS})
+            stan_data["X"] = data["X"].to_numpy()
+            stan_init = {key: init[key] for key in _SCALARS}
+            stan_init.update({key: np.asarray(init[key]) for key in ("delta", "beta")})
+            return stan_init, stan_data
+
+    return ArrayBackend
+
+
+def array_backend() -> Any:
+    """A fresh backend for one model (a backend keeps its last fit, so models don't share one)."""
+    return _array_backend_class()()
+
+
+def started_warm(model: Any) -> bool:
+    """Whether ``model``'s fit started from the init it was given (False: a cold start)."""
+    return bool(getattr(model.stan_backend, "started_warm", False))
+
+
+def warm_start_init(model: Any) -> dict[str, Any]:
+    """The fitted Stan parameters of ``model``, in the form ``fit_prophet(init=...)`` takes."""
+    params: dict[str, np.ndarray] = model.params
+    out: dict[str, Any] = {}
+    for key in _INIT_KEYS:
+        first_draw = np.asarray(params[key])[0]  # MAP fits hold one draw
+        out[key] = first_draw.reshape(-1)[0].item() if key in _SCALARS else first_draw
+    return out
+
+
+def versions() -> dict[str, str]:
+    """Versions of Prophet, the cmdstan it runs and cmdstanpy, for the report's lineage."""
+    prophet = import_prophet()
+    from prophet.models import CmdStanPyBackend
+
+    return {
+        "prophet": str(prophet.__version__),
+        "cmdstan": str(CmdStanPyBackend.CMDSTAN_VERSION),
+        "cmdstanpy": version("cmdstanpy"),
+    }
+
+
+def _with_bounds(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Add the cap and floor columns logistic growth needs (no-op otherwise)."""
+    if params.growth != "logistic":
+        return frame
+    frame = frame.copy()
+    frame["cap"] = params.cap
+    if params.floor is not None:
+        frame["floor"] = params.floor
+    return frame

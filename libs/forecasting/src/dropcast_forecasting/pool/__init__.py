@@ -1,0 +1,1 @@
+"""Processes and CPUs: the worker pool that fits series in parallel."""

@@ -1,0 +1,1 @@
+"""Rendering of results: the forecast CSV, the chart and the report."""

@@ -1,0 +1,269 @@
+"""Forecast one series: Prophet, or a fallback with the reason, plus its backtest.
+
+This is what a worker runs. It never raises for a bad series: a series too
+short for Prophet, or one Prophet fails on, gets a fallback forecast, and a
+series with fewer than two values is skipped — the result says which and
+why. Deterministic: Prophet's MAP fit is deterministic for a given input and
+the interval sampling is seeded from the series id, so a series gives the
+same numbers alone, in a batch, in any worker and in any order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dropcast_common.params import Params
+from dropcast_forecasting.backtest import score
+from dropcast_forecasting.calendar import (
+    future_dates,
+    infer_frequency,
+    normalise_frequency,
+    season_length,
+)
+from dropcast_forecasting.fallback import Fallback, fallback_forecast
+from dropcast_forecasting.model import fit_prophet, predict_prophet, started_warm, warm_start_init
+from dropcast_forecasting.results import Backtest, SeriesResult
+from dropcast_forecasting.warmstart import Carried, history_digest, reusable_backtest
+
+log = logging.getLogger("dropcast.forecast.series")
+
+# Fewer values than this and there is nothing to forecast from.
+MIN_OBSERVATIONS = 2
+# Below this Prophet's trend and seasonality are not identifiable and its
+# forecasts swing wildly; a seasonal naive or mean forecast is more honest.
+MIN_PROPHET_OBSERVATIONS = 10
+FRAME_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_upper"]
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    """One series to forecast: what a worker receives (small, cheap to pickle)."""
+
+    series_id: str
+    ds: np.ndarray  # datetime64[ns], ascending
+    y: np.ndarray  # float64, NaN for a missing value
+    frequency: str | None = None  # None: inferred from ds
+    previous: Carried | None = None  # what the last upload of the same object left (warm start)
+
+
+@dataclass
+class SeriesOutcome:
+    """The forecast frame (columns FRAME_COLUMNS; None when skipped) and its result record."""
+
+    result: SeriesResult
+    forecast: pd.DataFrame | None
+    carry: Carried | None = None  # for the next upload (Prophet series only)
+
+
+def series_seed(series_id: str) -> int:
+    """A stable 32-bit seed from the series id (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.sha256(series_id.encode()).digest()[:4], "big")
+
+
+@contextmanager
+def seeded(series_id: str) -> Iterator[None]:
+    """Seed numpy's global RNG (Prophet samples intervals from it), then restore it."""
+    state = np.random.get_state()
+    np.random.seed(series_seed(series_id))
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
+    """Forecast ``task`` with ``params``; never raises for a bad series."""
+    keep = ~np.isnan(task.y)
+    history = pd.DataFrame({"ds": task.ds[keep], "y": task.y[keep]})
+    n = len(history)
+    info: dict[str, Any] = {"series_id": task.series_id, "observations": n}
+    if n:
+        info["start"] = str(history["ds"].iloc[0])
+        info["end"] = str(history["ds"].iloc[-1])
+    frequency = _frequency(task, history)
+    if n < MIN_OBSERVATIONS or frequency is None:
+        why = f"needs at least {MIN_OBSERVATIONS} values with distinct dates to forecast, has {n}"
+        return SeriesOutcome(SeriesResult(method="skipped", reason=why, **info), None)
+    info["frequency"] = frequency
+    dates = future_dates(history["ds"].iloc[-1], frequency, params.horizon)
+    m = season_length(frequency)
+
+    timings = {"fit": 0.0, "predict": 0.0}
+    frame: pd.DataFrame | None = None
+    reason: str | None = None
+    fitted: dict[str, Any] | None = None
+    warm = False
+    if n < MIN_PROPHET_OBSERVATIONS:
+        reason = f"too short for Prophet: {n} values, needs {MIN_PROPHET_OBSERVATIONS}"
+    else:
+        try:
+            frame, fitted, warm = _prophet(history, dates, params, task, timings)
+        except Exception as exc:  # any Prophet/Stan failure is this series' problem only
+            reason = f"Prophet failed: {_describe(exc)}"
+    if frame is None:
+        started = time.perf_counter()
+        fb = fallback_forecast(
+            history["y"].to_numpy(), m, len(dates), params.interval_width, _intervals(params)
+        )
+        frame = pd.DataFrame(dict(zip(FRAME_COLUMNS, (dates, *_bounds(fb)), strict=True)))
+        timings["fit"] = time.perf_counter() - started
+        method = fb.method
+    else:
+        method = "prophet"
+
+    started = time.perf_counter()
+    ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
+    kept = reusable_backtest(task.previous, ds, y, frequency, params.horizon)
+    backtest: Backtest | None
+    if method == "prophet" and kept is not None:
+        backtest, age = kept
+        note = None
+        backtest_observations = n - age
+    else:
+        backtest, note = _backtest(history, params, m, method, fitted)
+        age, backtest_observations = None, n
+    result = SeriesResult(
+        method=method,
+        reason=reason,
+        fit_seconds=timings["fit"],
+        predict_seconds=timings["predict"],
+        backtest_seconds=time.perf_counter() - started,
+        backtest=backtest,
+        backtest_note=note,
+        backtest_age=age,
+        warm_start=warm,
+        **info,
+    )
+    carry = None
+    if fitted is not None:
+        carry = Carried(
+            fitted,
+            n,
+            history_digest(ds, y),
+            frequency,
+            backtest,
+            backtest_observations if backtest is not None else None,
+        )
+    return SeriesOutcome(result, postprocess(frame, params), carry)
+
+
+def postprocess(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Clip at zero (``non_negative``) and round to integers (``integer``), bounds included."""
+    values = ["prediction", "prediction_lower", "prediction_upper"]
+    if params.non_negative:
+        frame[values] = frame[values].clip(lower=0)
+    if params.integer:
+        frame[values] = np.rint(frame[values])
+    return frame
+
+
+def _frequency(task: SeriesTask, history: pd.DataFrame) -> str | None:
+    if task.frequency:
+        return normalise_frequency(task.frequency)
+    return infer_frequency(history["ds"])
+
+
+def _prophet(
+    history: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    params: Params,
+    task: SeriesTask,
+    timings: dict[str, float],
+) -> tuple[pd.DataFrame, dict[str, Any], bool]:
+    """The forecast, the fitted parameters (a warm start for the backtest refit and the
+    next upload) and whether the fit started from the previous upload's parameters."""
+    started = time.perf_counter()
+    init = task.previous.init if task.previous is not None else None
+    model, warm = _fit_from(history, params, init)
+    fitted = time.perf_counter()
+    with seeded(task.series_id):
+        frame = predict_prophet(model, dates, params)
+    timings["fit"] = fitted - started
+    timings["predict"] = time.perf_counter() - fitted
+    if not np.isfinite(frame["prediction"].to_numpy()).all():
+        raise ValueError("the forecast holds non-finite values")
+    return frame, warm_start_init(model), warm
+
+
+def _fit_from(
+    history: pd.DataFrame, params: Params, init: Mapping[str, Any] | None, **options: Any
+) -> tuple[Any, bool]:
+    """Fit starting from ``init`` when it fits the model, else cold; and whether it started warm.
+
+    A start of another shape (automatic seasonality switched on or off
+    between two uploads, or between a fit and its backtest) is a cold fit,
+    and so is a start the optimiser fails from: never a failure.
+    """
+    if init is not None:
+        try:
+            model = fit_prophet(history, params, init=init, **options)
+            return model, started_warm(model)
+        except Exception:
+            log.debug("warm start refused; fitting cold")
+    return fit_prophet(history, params, **options), False
+
+
+def _backtest(
+    history: pd.DataFrame,
+    params: Params,
+    m: int,
+    method: str,
+    fitted: dict[str, Any] | None = None,
+) -> tuple[Backtest | None, str | None]:
+    """Refit on all but the last horizon and score the held-out values."""
+    holdout = params.horizon
+    needed = MIN_PROPHET_OBSERVATIONS if method == "prophet" else MIN_OBSERVATIONS
+    if len(history) < holdout + needed:
+        return None, (
+            f"too short for a holdout of {holdout}: {len(history)} values, needs {holdout + needed}"
+        )
+    train, test = history.iloc[:-holdout], history.iloc[-holdout:]
+    actual = test["y"].to_numpy()
+    train_y = train["y"].to_numpy()
+    if method == "prophet":
+        try:
+            # Point forecasts only: the metrics don't use intervals, and
+            # skipping the sampling halves the cost of the refit.
+            model = _refit(train, params, fitted)
+            frame = predict_prophet(model, pd.DatetimeIndex(test["ds"]), params)
+        except Exception as exc:  # the forecast stands; only its backtest is missing
+            return None, f"backtest refit failed: {_describe(exc)}"
+    else:
+        fb = fallback_forecast(train_y, m, holdout, params.interval_width, intervals=False)
+        frame = pd.DataFrame({"prediction": fb.prediction})
+        frame["prediction_lower"] = frame["prediction_upper"] = np.nan
+    predicted = postprocess(frame, params)["prediction"].to_numpy(dtype="float64")
+    return score(train_y, actual, predicted, m), None
+
+
+def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -> Any:
+    """The backtest's fit, started from the full fit's parameters when they fit its shape.
+
+    The optimum moves little when the last horizon is held out, so starting
+    there saves most of the optimiser's iterations (benchmark B1). Shapes
+    differ when automatic seasonality switches with the shorter history:
+    then Stan refuses the start and the refit starts cold.
+    """
+    return _fit_from(train, params, fitted, uncertainty_samples=0)[0]
+
+
+def _bounds(fb: Fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return fb.prediction, fb.lower, fb.upper
+
+
+def _intervals(params: Params) -> bool:
+    return params.uncertainty_samples > 0
+
+
+def _describe(exc: BaseException) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line[:200]}"
