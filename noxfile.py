@@ -34,10 +34,16 @@ def install_workspace(session: nox.Session, *groups: str) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Check formatting (ruff format), lint rules (ruff check) and types (mypy strict)."""
+    """Check formatting (ruff), lint rules (ruff), types (mypy strict) and the architecture.
+
+    The architecture is import-linter's contracts in pyproject.toml: services
+    never import each other, the pure cores import no cloud client and no
+    web framework, the CLI and the benchmarks import no service.
+    """
     install_workspace(session, "dev")
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
+    session.run("lint-imports")
     session.run(
         "mypy",
         "libs/common/src",
@@ -46,6 +52,8 @@ def lint(session: nox.Session) -> None:
         "apps/cli/src",
         "services/ingest/src",
         "services/forecast/src",
+        "bench/src",
+        "noxfile.py",
     )
 
 

@@ -6,11 +6,7 @@ import json
 import threading
 import time
 
-import pytest
-
-from dropcast_common.errors import TransientError
 from dropcast_common.lease import Lease, LeaseResult
-from dropcast_common.resilience import ChaosBlobStore, RetryingBlobStore
 from dropcast_common.status import JobStatus, StatusStore, mark, shard_done
 from dropcast_common.testing import InMemoryBlobStore
 
@@ -85,20 +81,3 @@ def test_initial_status_is_used_for_a_new_job() -> None:
     first = JobStatus(job_id="j", state="accepted", source="gs://in/x.csv", source_generation=7)
     status = statuses.update("j", mark("accepted", shards_total=2), initial=first)
     assert (status.source, status.source_generation, status.shards_total) == ("gs://in/x.csv", 7, 2)
-
-
-def test_every_third_call_fails_and_retries_hide_it() -> None:
-    inner = InMemoryBlobStore()
-    chaos = ChaosBlobStore(inner, fail_every=3)
-    store = RetryingBlobStore(chaos)
-    for k in range(10):
-        store.create("b", f"o{k}", b"x")
-    assert [store.read("b", f"o{k}") for k in range(10)] == [b"x"] * 10
-    assert chaos.injected >= 6
-    assert len(inner.writes) == 10
-
-
-def test_persistent_faults_surface_as_transient() -> None:
-    store = RetryingBlobStore(ChaosBlobStore(InMemoryBlobStore(), fail_every=1), attempts=2)
-    with pytest.raises(TransientError):
-        store.stat("b", "o")

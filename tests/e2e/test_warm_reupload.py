@@ -12,7 +12,7 @@ import pytest
 
 from dropcast_cli import localclient
 from dropcast_cli.stack import StackInfo
-from dropcast_common.storage import SOURCE_GENERATION
+from dropcast_common.naming import SOURCE_GENERATION
 
 pytestmark = pytest.mark.e2e
 

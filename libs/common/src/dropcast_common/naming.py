@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import posixpath
 
-from dropcast_common import storage
 from dropcast_common.safety import safe_object_stem
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".dropcast.json")
 OUTPUT_SUFFIXES = (".error.json", ".report.json", ".png")
-# Custom metadata key on every object dropcast writes: such an object is never an upload.
-GENERATED_MARK = storage.GENERATED_MARK
+# Custom metadata on every object dropcast writes (such an object is never an
+# upload): which job wrote it, and from which upload generation.
+GENERATED_MARK = "dropcast-job"
+SOURCE_GENERATION = "dropcast-source-generation"
 
 
 def job_id(bucket: str, name: str, generation: int) -> str:

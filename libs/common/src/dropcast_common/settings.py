@@ -11,8 +11,8 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dropcast_common.resilience import ChaosBlobStore, RetryingBlobStore
-from dropcast_common.storage import BlobStore, GcsBlobStore
+from dropcast_common import pipeline
+from dropcast_common.storage import BlobStore, GcsBlobStore, retry_deadline
 
 
 class CommonSettings(BaseSettings):
@@ -20,6 +20,8 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DROPCAST_", extra="ignore")
 
+    # Which service this is: its request budget (pipeline.json) bounds retries.
+    service_name: Literal["ingest", "forecast"] = "ingest"
     project: str = "dropcast-local"
     input_bucket: str = "dropcast-input"
     staging_bucket: str = "dropcast-staging"
@@ -38,8 +40,9 @@ class CommonSettings(BaseSettings):
     push_clock_skew_seconds: int = Field(30, ge=0, le=300)
     # Used when the certificate response carries no Cache-Control max-age.
     push_certs_ttl_seconds: int = Field(3600, ge=60)
-    # Fault injection for resilience tests: every Nth storage call fails with
-    # a transient error (0 = off). Never set in production.
+    # Fault injection for resilience tests: every Nth storage request gets a
+    # 503 from the transport, beneath the client's retry (0 = off). Never set
+    # in production.
     chaos_storage_fail_every: int = Field(0, ge=0)
 
     @model_validator(mode="after")
@@ -65,8 +68,11 @@ class CommonSettings(BaseSettings):
         return self
 
     def blob_store(self) -> BlobStore:
-        """The production blob store: Cloud Storage, with in-request retries."""
-        store: BlobStore = GcsBlobStore(project=self.project)
+        """The production blob store: Cloud Storage, retries bounded by the request budget."""
+        budget = pipeline.load().services[self.service_name].request_timeout_seconds
+        http = None
         if self.chaos_storage_fail_every:
-            store = ChaosBlobStore(store, self.chaos_storage_fail_every)
-        return RetryingBlobStore(store)
+            from dropcast_common.testing import ChaosSession
+
+            http = ChaosSession(self.chaos_storage_fail_every)
+        return GcsBlobStore(project=self.project, retry_seconds=retry_deadline(budget), http=http)

@@ -17,14 +17,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dropcast_common.errors import BlobNotFoundError, PreconditionFailedError, TransientError
+from dropcast_common.naming import GENERATED_MARK, SOURCE_GENERATION
 
 if TYPE_CHECKING:
     from google.cloud import storage
 
 TIMEOUT_SECONDS = 60.0
-# Custom metadata on every output: which job wrote it, from which upload generation.
-GENERATED_MARK = "dropcast-job"
-SOURCE_GENERATION = "dropcast-source-generation"
+# A storage call retries its transient faults for at most this share of the
+# request's budget (pipeline.json), and never longer than the cap: the rest
+# of the request needs time too, and Pub/Sub redelivers what runs out.
+RETRY_SHARE_OF_REQUEST = 0.25
+RETRY_CAP_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,44 @@ class BlobStore(Protocol):
         ...
 
 
-class GcsBlobStore:
-    """BlobStore on Cloud Storage (or fake-gcs-server via STORAGE_EMULATOR_HOST)."""
+def retry_deadline(request_timeout_seconds: float) -> float:
+    """Seconds one storage call may spend retrying, from the request's budget."""
+    return min(RETRY_CAP_SECONDS, request_timeout_seconds * RETRY_SHARE_OF_REQUEST)
 
-    def __init__(self, project: str | None = None, client: storage.Client | None = None) -> None:
+
+class GcsBlobStore:
+    """BlobStore on Cloud Storage (or fake-gcs-server via STORAGE_EMULATOR_HOST).
+
+    Transient faults are retried once, here, by google-api-core's ``Retry``
+    with the storage client's own predicate, bounded by ``retry_seconds``
+    (see :func:`retry_deadline`); nothing above it retries again.
+    """
+
+    def __init__(
+        self,
+        project: str | None = None,
+        client: storage.Client | None = None,
+        *,
+        retry_seconds: float = RETRY_CAP_SECONDS,
+        http: Any = None,
+    ) -> None:
         self._project = project
         self._client = client
+        self._http = http
         self._lock = threading.Lock()
+        self._retry_seconds = retry_seconds
+        self._retry: Any = None
+
+    @property
+    def retry(self) -> Any:
+        """The one retry policy of every call: the client's predicate, our deadline."""
+        if self._retry is None:
+            from google.cloud.storage.retry import DEFAULT_RETRY
+
+            self._retry = DEFAULT_RETRY.with_delay(
+                initial=0.05, maximum=2.0, multiplier=4.0
+            ).with_timeout(self._retry_seconds)
+        return self._retry
 
     @property
     def client(self) -> storage.Client:
@@ -104,23 +138,27 @@ class GcsBlobStore:
                 kwargs: dict[str, Any] = {"project": self._project}
                 if os.environ.get("STORAGE_EMULATOR_HOST"):
                     kwargs["credentials"] = anonymous_credentials()
+                if self._http is not None:
+                    kwargs["_http"] = self._http
                 self._client = storage.Client(**kwargs)
             return self._client
 
     def read(self, bucket: str, name: str, generation: int | None = None) -> bytes:
         with _mapped_errors(bucket, name):
             blob = self.client.bucket(bucket).blob(name, generation=generation)
-            data: bytes = blob.download_as_bytes(timeout=TIMEOUT_SECONDS)
+            data: bytes = blob.download_as_bytes(timeout=TIMEOUT_SECONDS, retry=self.retry)
             return data
 
     def download(self, bucket: str, name: str, dest: Path, generation: int | None = None) -> None:
         with _mapped_errors(bucket, name):
             blob = self.client.bucket(bucket).blob(name, generation=generation)
-            blob.download_to_filename(str(dest), timeout=TIMEOUT_SECONDS)
+            blob.download_to_filename(str(dest), timeout=TIMEOUT_SECONDS, retry=self.retry)
 
     def stat(self, bucket: str, name: str) -> BlobInfo | None:
         with _mapped_errors(bucket, name):
-            blob = self.client.bucket(bucket).get_blob(name, timeout=TIMEOUT_SECONDS)
+            blob = self.client.bucket(bucket).get_blob(
+                name, timeout=TIMEOUT_SECONDS, retry=self.retry
+            )
             if blob is None:
                 return None
             return BlobInfo(
@@ -156,7 +194,11 @@ class GcsBlobStore:
     def delete(self, bucket: str, name: str, if_generation_match: int) -> None:
         with _mapped_errors(bucket, name):
             blob = self.client.bucket(bucket).blob(name)
-            blob.delete(if_generation_match=if_generation_match, timeout=TIMEOUT_SECONDS)
+            blob.delete(
+                if_generation_match=if_generation_match,
+                timeout=TIMEOUT_SECONDS,
+                retry=self.retry,
+            )
 
     def _write(
         self,
@@ -171,19 +213,21 @@ class GcsBlobStore:
             blob = self.client.bucket(bucket).blob(name)
             if metadata:
                 blob.metadata = metadata
-            # With a generation precondition the client's default retry is safe:
-            # a retried request can never write twice.
+            # Every write carries a generation precondition, so retrying it is
+            # safe: a retried request can never write twice.
             blob.upload_from_string(
                 data,
                 content_type=content_type,
                 if_generation_match=if_generation_match,
                 timeout=TIMEOUT_SECONDS,
+                retry=self.retry,
             )
             return int(blob.generation or 0)
 
     def list(self, bucket: str, prefix: str) -> list[str]:
         with _mapped_errors(bucket, prefix):
-            return [b.name for b in self.client.list_blobs(bucket, prefix=prefix)]
+            blobs = self.client.list_blobs(bucket, prefix=prefix, retry=self.retry)
+            return [b.name for b in blobs]
 
 
 def create_once(

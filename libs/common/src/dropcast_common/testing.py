@@ -3,12 +3,56 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import requests
+from google.auth.credentials import AnonymousCredentials
+from google.auth.transport.requests import AuthorizedSession
 
 from dropcast_common.errors import BlobNotFoundError, PreconditionFailedError
 from dropcast_common.storage import BlobInfo
+
+log = logging.getLogger("dropcast.testing")
+
+
+class ChaosSession(AuthorizedSession):
+    """An HTTP session for the storage client whose every ``fail_every``-th request gets a 503.
+
+    It sits beneath the client's own retry, as a real fault would, so a
+    resilience test exercises the one retry policy production runs
+    (``DROPCAST_CHAOS_STORAGE_FAIL_EVERY``; never on by default).
+    """
+
+    def __init__(self, fail_every: int, credentials: Any = None) -> None:
+        super().__init__(credentials or AnonymousCredentials())  # type: ignore[no-untyped-call]
+        self._fail_every = fail_every
+        self._calls = itertools.count(1)
+        self._count_lock = threading.Lock()
+        self.injected = 0
+
+    # AuthorizedSession.request is untyped and its signature wide: match it loosely.
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Answer every ``fail_every``-th request with a 503 instead of sending it."""
+        with self._count_lock:
+            fail = next(self._calls) % self._fail_every == 0
+            if fail:
+                self.injected += 1
+        if not fail:
+            return super().request(method, url, *args, **kwargs)  # type: ignore[no-untyped-call]
+        log.warning("injected storage fault in %s %s (503)", method, url.split("?")[0])
+        response = requests.Response()
+        response.status_code = 503
+        response.url = url
+        response.headers["content-type"] = "application/json"
+        response._content = b'{"error": {"code": 503, "message": "injected storage fault"}}'
+        response.request = requests.Request(method, url).prepare()
+        return response
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from dropcast_common.settings import CommonSettings
 
@@ -10,7 +11,7 @@ from dropcast_common.settings import CommonSettings
 class ForecastSettings(CommonSettings):
     """Settings of the forecast service (``DROPCAST_*`` environment variables)."""
 
-    service_name: str = "forecast"
+    service_name: Literal["ingest", "forecast"] = "forecast"
 
 
 @lru_cache

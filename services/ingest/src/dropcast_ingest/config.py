@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 
@@ -12,7 +13,7 @@ from dropcast_common.settings import CommonSettings
 class IngestSettings(CommonSettings):
     """Settings of the ingest service (``DROPCAST_*`` environment variables)."""
 
-    service_name: str = "ingest"
+    service_name: Literal["ingest", "forecast"] = "ingest"
     # Shards are sized so one forecast request finishes well inside the
     # work subscription's ack deadline (see docs/architecture.md).
     max_series_per_shard: int = 200
