@@ -24,7 +24,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+# The repository root (bench/src/dropcast_bench/ is three levels down): the
+# benchmarks run from a checkout, next to examples/ and bench-results/.
+ROOT = Path(__file__).resolve().parents[3]
 # Polling a child this often costs nothing measurable and bounds the wall error.
 _POLL_SECONDS = 0.005
 LIBRARIES = (
