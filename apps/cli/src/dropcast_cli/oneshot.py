@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dropcast_common import naming
@@ -13,7 +13,7 @@ from dropcast_common.reports import ErrorReport
 from dropcast_common.safety import safe_local_path
 from dropcast_forecasting.engine import run_forecast
 from dropcast_forecasting.render.outputs import render_outputs
-from dropcast_forecasting.render.report import build_report
+from dropcast_forecasting.render.report import build_report, format_warnings
 from dropcast_tables.normalise import normalise
 
 
@@ -24,6 +24,8 @@ class OneShotResult:
     ok: bool
     outputs: list[Path]
     error: ErrorReport | None = None
+    warnings: list[str] = field(default_factory=list)
+    """The report's warnings, as lines for the terminal."""
 
 
 def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
@@ -64,4 +66,4 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
         path = safe_local_path(outdir, output.name)
         path.write_bytes(output.data)
         written.append(path)
-    return OneShotResult(True, written)
+    return OneShotResult(True, written, warnings=format_warnings(report))
