@@ -156,11 +156,15 @@ def test_warnings_ingest_recorded_are_passed_through() -> None:
                 "column": "Datum",
             },
             {"code": "encoding_guessed", "message": "read as cp1250; cp1252 was close"},
+            "x.csv was read as cp1250, but cp1252 fits its bytes almost as well.",
             {"message": "no code: ignored"},
+            "",
         ],
     }
     report = _report([_result("a")], quality=quality)
-    assert _codes(report) == ["timezone_converted", "encoding_guessed"]
+    assert _codes(report) == ["timezone_converted", "encoding_guessed", "reading"]
+    assert report.warnings[2].message.startswith("x.csv was read as cp1250")
+    assert "encoding" in report.warnings[2].hint
     assert report.warnings[0].details == {"column": "Datum"}
     assert report.warnings[0].hint.startswith("Set the timestamps")
 

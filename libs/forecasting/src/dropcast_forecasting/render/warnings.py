@@ -27,6 +27,11 @@ MAX_LISTED = 10
 COVERAGE_SIGMAS = 3.0
 COVERAGE_SLACK = 0.1
 POOLED_SLACK = 0.05
+# Ingest's sentences are guesses made while reading the file.
+READING_HINT = (
+    "If the guess is wrong, set the matching parameter (encoding, dayfirst, date_column, …; "
+    "see docs/parameters.md) and upload again."
+)
 
 
 class ReportWarning(BaseModel):
@@ -56,8 +61,9 @@ def forecast_warnings(
 def input_warnings(quality: Mapping[str, Any]) -> list[ReportWarning]:
     """Warnings ingest recorded while reading: its quality report's ``warnings``.
 
-    A manifest's quality report holds one quality report per input; their
-    warnings are all passed on. An entry without a code or message is
+    Each is a sentence (code ``reading``) or an object with at least a
+    ``code`` and a ``message``. A manifest's quality report holds one quality
+    report per input; their warnings are all passed on. A malformed entry is
     ignored rather than failing the report.
     """
     out = []
@@ -74,6 +80,8 @@ def _input_reports(quality: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _from_ingest(item: Any) -> ReportWarning | None:
+    if isinstance(item, str) and item.strip():
+        return ReportWarning(code="reading", message=item.strip(), hint=READING_HINT)
     if not isinstance(item, Mapping) or not item.get("code") or not item.get("message"):
         return None
     known = {"code", "message", "hint", "count", "series", "details"}
