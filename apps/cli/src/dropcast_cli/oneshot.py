@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dropcast_common import naming
@@ -24,8 +25,12 @@ class OneShotResult:
     ok: bool
     outputs: list[Path]
     error: ErrorReport | None = None
-    warnings: list[str] = field(default_factory=list)
-    """The report's warnings, as lines for the terminal."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """The written report's warnings, as lines for the terminal (none without a report)."""
+        reports = [p for p in self.outputs if p.name.endswith(".report.json")]
+        return format_warnings(json.loads(reports[0].read_bytes())) if reports else []
 
 
 def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
@@ -66,4 +71,4 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
         path = safe_local_path(outdir, output.name)
         path.write_bytes(output.data)
         written.append(path)
-    return OneShotResult(True, written, warnings=format_warnings(report))
+    return OneShotResult(True, written)

@@ -113,16 +113,6 @@ class Params(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("chart_history", mode="before")
-    @classmethod
-    def _chart_history(cls, value: Any) -> Any:
-        text = str(value).strip().lower()
-        if text in ("auto", "all"):
-            return text
-        if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
-            raise ValueError("chart_history is auto, all or a number of periods (1 or more)")
-        return int(text)
-
     @field_validator("output_name")
     @classmethod
     def _safe_output_name(cls, value: str | None) -> str | None:
@@ -159,6 +149,16 @@ class Params(BaseModel):
         if isinstance(value, str) and value.strip().lower() == "auto":
             return "auto"
         return value
+
+    @field_validator("chart_history", mode="before")
+    @classmethod
+    def _chart_history(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text in ("auto", "all"):
+            return text
+        if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+            raise ValueError("chart_history is auto, all or a number of periods (1 or more)")
+        return int(text)
 
 
 def resolve(*layers: Mapping[str, Any]) -> Params:

@@ -1,9 +1,9 @@
 """The ``<name>.report.json``: where a forecast came from and how far to trust it.
 
-Lineage (input object and generation, job id, parameters as resolved,
-versions of dropcast, Prophet and cmdstan), warnings a person should read
-first, one record per series (method, fallback or skip reason, fit times,
-backtest metrics), the ingest quality report as ingest wrote it, and timings.
+Lineage (input object and generation, job id, parameters, versions of
+dropcast, Prophet and cmdstan), one record per series (method, fallback or
+skip reason, fit times, backtest metrics), the ingest quality report as
+ingest wrote it, and timings.
 """
 
 from __future__ import annotations
@@ -58,7 +58,11 @@ class Summary(BaseModel):
 
 
 class ForecastReport(BaseModel):
-    """``<name>.report.json``."""
+    """``<name>.report.json``.
+
+    Its ``warnings`` come first for a person to read: what to know before
+    trusting the forecast (see :mod:`dropcast_forecasting.render.warnings`).
+    """
 
     kind: Literal["dropcast.report"] = "dropcast.report"
     version: Literal[1] = 1
@@ -119,15 +123,22 @@ def build_report(
             median_smape=statistics.median(b.smape for b in backtests) if backtests else None,
             median_mase=statistics.median(mases) if mases else None,
         ),
+        series=ordered,
+        quality=dict(quality or {}),
+        timings=dict(timings or {}),
+        outputs=list(outputs),
         warnings=[
             *input_warnings(quality),
             *forecast_warnings(ordered, params.interval_width, params.uncertainty_samples > 0),
         ],
-        series=ordered,
-        quality=quality,
-        timings=dict(timings or {}),
-        outputs=list(outputs),
     )
+
+
+def _dropcast_version() -> str:
+    try:
+        return version("dropcast-forecast")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def format_warnings(report: ForecastReport | Mapping[str, Any]) -> list[str]:
@@ -207,10 +218,3 @@ def _named_after_column(
     if len(series) != 1 or series[0].series_id != DEFAULT_SERIES_ID or not label:
         return series
     return [series[0].model_copy(update={"series_id": label})]
-
-
-def _dropcast_version() -> str:
-    try:
-        return version("dropcast-forecast")
-    except PackageNotFoundError:
-        return "unknown"
