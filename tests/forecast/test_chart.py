@@ -175,6 +175,7 @@ def test_history_points_are_a_few_horizons_or_seasons() -> None:
     assert history_points("auto", 5_000, "D") == MAX_HISTORY_POINTS
     assert history_points("all", 28, "D") >= 10**9
     assert history_points(30, 28, "D") == 30
+    assert history_points("auto", 10, "not-an-alias") == 40  # horizons only, never an error
 
 
 def test_chart_history_parameter() -> None:
@@ -200,9 +201,10 @@ def test_with_gaps_breaks_only_at_missing_periods() -> None:
     months = pd.Series(pd.date_range("2024-01-01", periods=14, freq="MS"))
     _, y = with_gaps(months, np.arange(14.0), "MS")
     assert not np.isnan(y).any()
-    # Without a frequency, a step well over the usual one.
-    _, y = with_gaps(days, np.array([1.0, 2.0, 3.0, 4.0]), None)
-    assert np.isnan(y).sum() == 1
+    # Without a frequency (or with one pandas can't read), a step well over the usual one.
+    for unknown in (None, "not-an-alias"):
+        _, y = with_gaps(days, np.array([1.0, 2.0, 3.0, 4.0]), unknown)
+        assert np.isnan(y).sum() == 1
 
 
 def test_panel_titles_keep_ids_apart() -> None:

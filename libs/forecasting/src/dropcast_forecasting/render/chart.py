@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dropcast_common.errors import InputError
 from dropcast_forecasting.calendar import season_length, to_frequency_offset
 from dropcast_forecasting.render.warnings import interval_name
 
@@ -148,7 +149,7 @@ def history_points(history: str | int, horizon: int, frequency: str | None) -> i
     if frequency:
         try:
             season = season_length(frequency)
-        except ValueError:
+        except (InputError, ValueError):  # a chart is drawn whatever the alias
             season = 1
     wanted = max(CONTEXT_HORIZONS * horizon, CONTEXT_SEASONS * season)
     return min(MAX_HISTORY_POINTS, max(wanted, 1))
@@ -192,7 +193,7 @@ def _next_stamps(stamps: pd.DatetimeIndex, frequency: str | None) -> pd.Datetime
             # Offsets pandas can't shift vectorised warn, then shift one by one.
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
             shifted = stamps + offset
-    except (ValueError, TypeError):
+    except (InputError, ValueError, TypeError):
         return None
     return pd.DatetimeIndex(shifted)
 
