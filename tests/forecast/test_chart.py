@@ -23,6 +23,7 @@ from dropcast_forecasting.render.chart import (
     MAX_HISTORY_POINTS,
     ChartOptions,
     history_points,
+    isolated,
     largest_series,
     panel_title,
     render_chart,
@@ -238,3 +239,9 @@ def test_outputs_label_the_axis_with_the_value_column(make_series: Any) -> None:
     # The report calls the lone series "orders"; the chart still finds its frequency.
     assert report.series[0].series_id == "orders"
     assert options.frequencies == {"orders": "D", "y": "D"}
+
+
+def test_a_value_between_two_gaps_is_marked() -> None:
+    y = np.array([1.0, np.nan, 2.0, np.nan, 3.0, 4.0, np.nan, 5.0])
+    assert isolated(y).tolist() == [True, False, True, False, False, False, False, True]
+    assert not isolated(np.array([1.0, 2.0])).any()

@@ -96,6 +96,9 @@ def render_chart(
         history = histories[series_id].tail(points)
         ds, y = with_gaps(history["ds"], history["y"].to_numpy(dtype="float64"), frequency)
         ax.plot(ds, y, color=_HISTORY, linewidth=1.0, label="history")
+        alone = isolated(y)
+        if alone.any():  # a value between two gaps has no line to be part of
+            ax.plot(ds[alone], y[alone], "o", color=_HISTORY, markersize=2.5)
         if ahead is not None:
             _draw_forecast(ax, ahead, options.interval_width)
         _style_axes(ax, dense=count > 4)
@@ -182,6 +185,14 @@ def with_gaps(ds: pd.Series, y: np.ndarray, frequency: str | None) -> tuple[np.n
         np.insert(stamps.to_numpy(), breaks, stamps.to_numpy()[breaks - 1]),
         np.insert(values, breaks, np.nan),
     )
+
+
+def isolated(y: np.ndarray) -> np.ndarray:
+    """Which values have a gap (NaN) or an end of the series on both sides."""
+    value = ~np.isnan(y)
+    padded = np.concatenate([[False], value, [False]])
+    alone: np.ndarray = value & ~padded[:-2] & ~padded[2:]
+    return alone
 
 
 def _next_stamps(stamps: pd.DatetimeIndex, frequency: str | None) -> pd.DatetimeIndex | None:
