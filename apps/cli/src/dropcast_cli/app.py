@@ -333,6 +333,8 @@ def forecast(
     result = oneshot.run(source, outdir, param or [])
     for path in result.outputs:
         typer.echo(f"wrote {path}")
+    for line in result.warnings:
+        typer.echo(line, err=True)
     if result.error is not None:
         typer.echo(
             f"rejected: {result.error.message} [{result.error.code}]\nhint: {result.error.hint}",

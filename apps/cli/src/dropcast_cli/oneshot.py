@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from dropcast_common.reports import ErrorReport
 from dropcast_common.safety import safe_local_path
 from dropcast_forecasting.engine import run_forecast
 from dropcast_forecasting.render.outputs import render_outputs
-from dropcast_forecasting.render.report import build_report
+from dropcast_forecasting.render.report import build_report, format_warnings
 from dropcast_tables.normalise import normalise
 
 
@@ -24,6 +25,12 @@ class OneShotResult:
     ok: bool
     outputs: list[Path]
     error: ErrorReport | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """The written report's warnings, as lines for the terminal (none without a report)."""
+        reports = [p for p in self.outputs if p.name.endswith(".report.json")]
+        return format_warnings(json.loads(reports[0].read_bytes())) if reports else []
 
 
 def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:

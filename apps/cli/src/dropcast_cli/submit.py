@@ -30,6 +30,7 @@ from dropcast_common.params import METADATA_PREFIX, from_pairs, resolve
 from dropcast_common.safety import safe_local_path
 from dropcast_common.status import JobStatus, StatusStore
 from dropcast_common.storage import BlobStore
+from dropcast_forecasting.render.report import format_warnings
 from dropcast_tables.manifest import is_manifest_input
 
 EXIT_DONE = 0
@@ -235,6 +236,7 @@ def summary(result: Submission) -> str:
             f" skipped {summ.get('skipped', 0)})  horizon {horizon}"
             f"  median backtest MASE {'n/a' if mase is None else f'{mase:.3f}'}"
         )
+        lines += format_warnings(result.report)
     elif status.state not in ("done", "failed"):
         lines.append(f"shards {status.progress}  series {status.series}")
     if result.error is not None:

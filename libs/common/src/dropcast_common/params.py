@@ -100,6 +100,11 @@ class Params(BaseModel):
         None, description="Output path without extension (default: the input's path)."
     )
     output_parquet: bool = Field(False, description="Also write <name>.parquet.")
+    chart_history: Literal["auto", "all"] | int = Field(
+        "auto",
+        description="History the chart shows: auto (the recent context), all, or a number "
+        "of periods.",
+    )
 
     @field_validator("value_columns", "id_columns", mode="before")
     @classmethod
@@ -144,6 +149,16 @@ class Params(BaseModel):
         if isinstance(value, str) and value.strip().lower() == "auto":
             return "auto"
         return value
+
+    @field_validator("chart_history", mode="before")
+    @classmethod
+    def _chart_history(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text in ("auto", "all"):
+            return text
+        if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+            raise ValueError("chart_history is auto, all or a number of periods (1 or more)")
+        return int(text)
 
 
 def resolve(*layers: Mapping[str, Any]) -> Params:

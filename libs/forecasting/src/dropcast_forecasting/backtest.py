@@ -38,8 +38,17 @@ def naive_scale(train: np.ndarray, m: int) -> float:
     return float(np.mean(np.abs(train[lag:] - train[:-lag])))
 
 
-def score(train: np.ndarray, actual: np.ndarray, predicted: np.ndarray, m: int) -> Backtest:
-    """Metrics of ``predicted`` against the held-out ``actual``, given the training values."""
+def score(
+    train: np.ndarray,
+    actual: np.ndarray,
+    predicted: np.ndarray,
+    m: int,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Backtest:
+    """Metrics of ``predicted`` against the held-out ``actual``, given the training values.
+
+    With ``bounds`` (lower, upper), also the share of ``actual`` inside them.
+    """
     lag = m if len(train) > m else 1
     scale = naive_scale(train, lag)
     model_mae = mae(actual, predicted)
@@ -51,4 +60,10 @@ def score(train: np.ndarray, actual: np.ndarray, predicted: np.ndarray, m: int) 
         mase=model_mae / scale if scale > 0 else None,
         naive_mae=mae(actual, naive),
         season_length=lag,
+        coverage=None if bounds is None else coverage(actual, *bounds),
     )
+
+
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    """Share of ``actual`` within [lower, upper]."""
+    return float(np.mean((actual >= lower) & (actual <= upper)))

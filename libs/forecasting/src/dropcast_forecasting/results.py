@@ -29,6 +29,11 @@ class Backtest(BaseModel):
         description="MAE of the seasonal naive forecast of the same holdout, for comparison."
     )
     season_length: int = Field(description="Lag of the seasonal naive method.")
+    coverage: float | None = Field(
+        None,
+        description="Share of the held-out values inside the forecast's interval, its width "
+        "at each step ahead placed around the backtest's prediction; None without intervals.",
+    )
 
 
 class SeriesResult(BaseModel):

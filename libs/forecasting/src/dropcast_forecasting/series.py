@@ -129,7 +129,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         note = None
         backtest_observations = n - age
     else:
-        backtest, note = _backtest(history, params, m, method, fitted)
+        backtest, note = _backtest(history, params, m, method, fitted, frame)
         age, backtest_observations = None, n
     result = SeriesResult(
         method=method,
@@ -218,8 +218,14 @@ def _backtest(
     m: int,
     method: str,
     fitted: dict[str, Any] | None = None,
+    forecast: pd.DataFrame | None = None,
 ) -> tuple[Backtest | None, str | None]:
-    """Refit on all but the last horizon and score the held-out values."""
+    """Refit on all but the last horizon and score the held-out values.
+
+    Coverage reuses the forecast's interval: its offsets from the prediction
+    at each step ahead, placed around the backtest's predictions. Sampling
+    intervals in the refit itself would double its cost.
+    """
     holdout = params.horizon
     needed = MIN_PROPHET_OBSERVATIONS if method == "prophet" else MIN_OBSERVATIONS
     if len(history) < holdout + needed:
@@ -242,7 +248,21 @@ def _backtest(
         frame = pd.DataFrame({"prediction": fb.prediction})
         frame["prediction_lower"] = frame["prediction_upper"] = np.nan
     predicted = postprocess(frame, params)["prediction"].to_numpy(dtype="float64")
-    return score(train_y, actual, predicted, m), None
+    return score(train_y, actual, predicted, m, _interval_around(predicted, forecast)), None
+
+
+def _interval_around(
+    predicted: np.ndarray, forecast: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    if forecast is None or len(forecast) < len(predicted):
+        return None
+    steps = forecast.iloc[: len(predicted)]
+    lower = steps["prediction_lower"].to_numpy(dtype="float64")
+    upper = steps["prediction_upper"].to_numpy(dtype="float64")
+    if np.isnan(lower).any() or np.isnan(upper).any():
+        return None
+    centre = steps["prediction"].to_numpy(dtype="float64")
+    return predicted + (lower - centre), predicted + (upper - centre)
 
 
 def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -> Any:

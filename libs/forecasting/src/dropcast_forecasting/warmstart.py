@@ -21,6 +21,7 @@ cold fit and a fresh backtest follow), never an error.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -64,6 +65,9 @@ _SCORING = (
     "non_negative",
     "integer",
 )
+# A kept backtest's interval coverage was measured with the forecast's
+# interval: under other interval settings it is dropped, the rest kept.
+_INTERVALS = ("interval_width", "uncertainty_samples")
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ def encode(carried: Mapping[str, Carried], params: Params) -> bytes:
         "version": VERSION,
         "model": model_fingerprint(params),
         "scoring": model_fingerprint(params, _SCORING),
+        "intervals": model_fingerprint(params, _INTERVALS),
         "series": series,
     }
     return json.dumps(document, separators=(",", ":")).encode()
@@ -183,10 +188,15 @@ def decode(
     if not isinstance(stored, dict):
         return {}
     scored_alike = document.get("scoring") == model_fingerprint(params, _SCORING)
+    same_intervals = document.get("intervals") == model_fingerprint(params, _INTERVALS)
     wanted = set(stored) if series_ids is None else set(series_ids) & set(stored)
     out: dict[str, Carried] = {}
     for series_id in sorted(wanted):
         carried = _carried(stored[series_id], scored_alike)
+        if carried is not None and carried.backtest is not None and not same_intervals:
+            carried = dataclasses.replace(
+                carried, backtest=carried.backtest.model_copy(update={"coverage": None})
+            )
         if carried is not None:
             out[series_id] = carried
     return out

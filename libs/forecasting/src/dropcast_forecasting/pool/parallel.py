@@ -21,12 +21,16 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from dropcast_common.errors import TransientError
 from dropcast_common.params import Params
 from dropcast_forecasting.series import SeriesOutcome, SeriesTask, forecast_series
+
+if TYPE_CHECKING:
+    from dropcast_forecasting.render.chart import ChartOptions
 
 # Batches per worker: enough to balance uneven series, few enough that the
 # per-batch round trip stays negligible next to a fit.
@@ -75,17 +79,22 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
         raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc
 
 
-def render_chart_offloaded(canonical: pd.DataFrame, forecast: pd.DataFrame, title: str) -> bytes:
+def render_chart_offloaded(
+    canonical: pd.DataFrame,
+    forecast: pd.DataFrame,
+    title: str,
+    options: ChartOptions | None = None,
+) -> bytes:
     """Render the chart in a pool worker in the service's mode, else in this thread."""
     from dropcast_forecasting.render.chart import render_chart
 
     if not _always_pool:
-        return render_chart(canonical, forecast, title=title)
+        return render_chart(canonical, forecast, title=title, options=options)
     with _lock:
         workers = _pool_workers
     pool = get_pool(workers or 1)
     try:
-        return pool.submit(render_chart, canonical, forecast, title=title).result()
+        return pool.submit(render_chart, canonical, forecast, title=title, options=options).result()
     except BrokenProcessPool as exc:
         shutdown_pool()
         raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc

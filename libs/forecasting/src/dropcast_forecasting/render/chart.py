@@ -1,25 +1,58 @@
-"""The ``<name>.png`` chart: history, forecast and its interval band.
+"""The ``<name>.png`` chart: recent history, forecast and its interval band.
 
 One panel per series, small multiples for up to 12 series; with more, the
-12 largest by volume (sum of absolute values). Rendered with matplotlib's
-Agg canvas on a private Figure — no pyplot global state, so it is safe in
-a threaded server.
+12 largest by volume (sum of absolute values). A panel shows the history
+that gives the forecast its context (``chart_history``), breaks the line
+where periods are missing, labels the value axis with the value column's
+name in plain numbers (``2.4M``), and the legend names the interval's
+width. Rendered with matplotlib's Agg canvas on a private Figure — no
+pyplot global state, so it is safe in a threaded server.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import sys
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from dropcast_common.errors import InputError
+from dropcast_forecasting.calendar import season_length, to_frequency_offset
+from dropcast_forecasting.render.warnings import interval_name
+
 MAX_PANELS = 12
-# A panel shows at most this much history, so the forecast stays readable.
+# ``chart_history=all`` draws everything; otherwise never more than this many
+# points, which keeps the forecast readable and the rendering cheap.
 MAX_HISTORY_POINTS = 2_000
+# The default history shown: this many horizons or this many seasons of the
+# series, whichever is longer — the forecast takes a fifth of the panel or more,
+# and the seasonal pattern it continues is visible.
+CONTEXT_HORIZONS = 4
+CONTEXT_SEASONS = 3
+# Panel titles wrap onto a second line rather than being cut, so series whose
+# ids differ only at the end stay distinguishable.
+_TITLE_SEPARATORS = "/_-. "
+_TITLE_POINTS = 9
+_CHAR_WIDTH_POINTS = 5.2  # a DejaVu Sans character at 9 pt, on average
 
 _HISTORY = "#33415c"
 _FORECAST = "#e76f51"
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """What the chart needs beyond the two tables: labels, widths, the history to show."""
+
+    value_label: str | None = None
+    interval_width: float = 0.8
+    history: str | int = "auto"
+    frequencies: Mapping[str, str] = field(default_factory=dict)
 
 
 def largest_series(canonical: pd.DataFrame, limit: int = MAX_PANELS) -> list[str]:
@@ -30,66 +63,211 @@ def largest_series(canonical: pd.DataFrame, limit: int = MAX_PANELS) -> list[str
 
 
 def render_chart(
-    canonical: pd.DataFrame, forecast: pd.DataFrame, *, title: str = "", dpi: int = 100
+    canonical: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    title: str = "",
+    dpi: int = 100,
+    options: ChartOptions | None = None,
 ) -> bytes:
     """PNG bytes of history (canonical: series_id, ds, y) and forecast (FORECAST_COLUMNS)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
+    options = options or ChartOptions()
     shown = largest_series(canonical)
     total = int(canonical["series_id"].nunique())
     count = max(1, len(shown))
     cols = 1 if count == 1 else 2 if count <= 4 else 3
     rows = math.ceil(count / cols)
     size = (10.0, 4.8) if count == 1 else (4.6 * cols, 3.0 * rows)
+    titles = [panel_title(sid, _title_chars(size[0], cols)) for sid in shown] if count > 1 else []
+    two_line = any("\n" in t for t in titles)
     figure = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, cols, squeeze=False, gridspec_kw=_margins(size, rows, cols))
-    axes = axes.flatten()
+    grid = _margins(size, rows, cols, two_line_titles=two_line)
+    axes = figure.subplots(rows, cols, squeeze=False, gridspec_kw=grid).flatten()
     histories = dict(tuple(canonical.groupby("series_id", sort=False)))
     forecasts = dict(tuple(forecast.groupby("series_id", sort=False)))
-    for ax, series_id in zip(axes, shown, strict=False):
-        history = histories[series_id].tail(MAX_HISTORY_POINTS)
-        ax.plot(history["ds"], history["y"], color=_HISTORY, linewidth=1.0, label="history")
-        if series_id in forecasts:
-            _draw_forecast(ax, forecasts[series_id])
-        locator = AutoDateLocator()  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-        ax.grid(alpha=0.3)
-        if count > 1:
+    for index, (ax, series_id) in enumerate(zip(axes, shown, strict=False)):
+        ahead = forecasts.get(series_id)
+        frequency = options.frequencies.get(series_id)
+        points = history_points(options.history, 0 if ahead is None else len(ahead), frequency)
+        history = histories[series_id].tail(points)
+        ds, y = with_gaps(history["ds"], history["y"].to_numpy(dtype="float64"), frequency)
+        ax.plot(ds, y, color=_HISTORY, linewidth=1.0, label="history")
+        alone = isolated(y)
+        if alone.any():  # a value between two gaps has no line to be part of
+            ax.plot(ds[alone], y[alone], "o", color=_HISTORY, markersize=2.5)
+        if ahead is not None:
+            _draw_forecast(ax, ahead, options.interval_width)
+        _style_axes(ax, dense=count > 4)
+        if options.value_label and index % cols == 0:
+            ax.set_ylabel(options.value_label[:40], fontsize=9, parse_math=False)
+        if titles:
             # Series ids and titles are user text: never parsed as $...$ math (which can raise).
             # A fixed y: Matplotlib otherwise measures every axis' tick labels
             # at draw time to keep the title clear of them (a sixth of a chart's
             # time), and these panels have no labels on top.
-            ax.set_title(series_id[:40], fontsize=9, parse_math=False, y=1.0)
-        ax.tick_params(labelsize=8)
+            ax.set_title(titles[index], fontsize=_TITLE_POINTS, parse_math=False, y=1.0)
     for ax in axes[len(shown) :]:
         ax.set_visible(False)
-    if count == 1:
-        axes[0].legend(loc="upper left", fontsize=8)
     heading = title or "dropcast forecast"
     if total > len(shown):
         heading += f" — {len(shown)} largest of {total} series"
-    figure.suptitle(heading, fontsize=11, parse_math=False)
+    if count == 1:
+        axes[0].legend(loc="upper left", fontsize=8)
+        figure.suptitle(heading, fontsize=11, parse_math=False)
+    else:
+        # One legend for every panel, under the heading: the panels share their colours.
+        handles, labels = axes[0].get_legend_handles_labels()
+        figure.suptitle(heading, fontsize=11, parse_math=False, y=1 - 0.12 / size[1])
+        figure.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1 - 0.38 / size[1]),
+            ncols=len(labels),
+            fontsize=8,
+            frameon=False,
+        )
     buffer = io.BytesIO()
     # zlib level 3 instead of 6: the PNG encodes in half the time, 13 % larger.
     figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
-def _margins(size: tuple[float, float], rows: int, cols: int) -> dict[str, float]:
+def history_points(history: str | int, horizon: int, frequency: str | None) -> int:
+    """How many of a series' last observations its panel shows (``chart_history``).
+
+    ``all``: every one. A number: that many. ``auto``: the longer of
+    CONTEXT_HORIZONS horizons and CONTEXT_SEASONS seasons, at most
+    MAX_HISTORY_POINTS.
+    """
+    if history == "all":
+        return sys.maxsize
+    if isinstance(history, int):
+        return history
+    season = 1
+    if frequency:
+        try:
+            season = season_length(frequency)
+        except (InputError, ValueError):  # a chart is drawn whatever the alias
+            season = 1
+    wanted = max(CONTEXT_HORIZONS * horizon, CONTEXT_SEASONS * season)
+    return min(MAX_HISTORY_POINTS, max(wanted, 1))
+
+
+def with_gaps(ds: pd.Series, y: np.ndarray, frequency: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The points with a NaN after each missing stretch, so the line breaks there.
+
+    A period is missing where the next timestamp comes later than one step
+    of the series' frequency; without a frequency, later than 1.5 times the
+    median step (business days then break at weekends, which the frequency
+    ``B`` avoids).
+    """
+    stamps = pd.DatetimeIndex(ds)
+    values = np.asarray(y, dtype="float64")
+    if len(stamps) < 3:
+        return stamps.to_numpy(), values
+    following = stamps[1:]
+    expected = _next_stamps(stamps[:-1], frequency)
+    if expected is not None:
+        gap = np.asarray(following > expected)
+    else:
+        steps = np.diff(stamps.asi8)
+        gap = steps > 1.5 * np.median(steps)
+    breaks = np.flatnonzero(gap) + 1
+    if not len(breaks):
+        return stamps.to_numpy(), values
+    # A NaN at the timestamp before the gap: matplotlib ends the line there.
+    return (
+        np.insert(stamps.to_numpy(), breaks, stamps.to_numpy()[breaks - 1]),
+        np.insert(values, breaks, np.nan),
+    )
+
+
+def isolated(y: np.ndarray) -> np.ndarray:
+    """Which values have a gap (NaN) or an end of the series on both sides."""
+    value = ~np.isnan(y)
+    padded = np.concatenate([[False], value, [False]])
+    alone: np.ndarray = value & ~padded[:-2] & ~padded[2:]
+    return alone
+
+
+def _next_stamps(stamps: pd.DatetimeIndex, frequency: str | None) -> pd.DatetimeIndex | None:
+    if not frequency:
+        return None
+    try:
+        offset = to_frequency_offset(frequency)
+        with warnings.catch_warnings():
+            # Offsets pandas can't shift vectorised warn, then shift one by one.
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            shifted = stamps + offset
+    except (InputError, ValueError, TypeError):
+        return None
+    return pd.DatetimeIndex(shifted)
+
+
+def panel_title(series_id: str, chars: int) -> str:
+    """The series id on at most two lines of ``chars``, its middle elided if longer still.
+
+    Ids such as ``region/store_011/department_grocery`` often differ only at
+    one end, so both ends are kept. The first line ends at a separator
+    (``/ _ - .`` or a space) when one falls in its second half.
+    """
+    chars = max(chars, 8)
+    if len(series_id) <= chars:
+        return series_id
+    cut = max(series_id.rfind(sep, 0, chars) for sep in _TITLE_SEPARATORS) + 1
+    if cut <= chars // 2:
+        cut = chars
+    head, rest = series_id[:cut], series_id[cut:]
+    if len(rest) <= chars:
+        return f"{head}\n{rest}"
+    return f"{head}\n…{series_id[-(chars - 1) :]}"
+
+
+def _title_chars(width: float, cols: int) -> int:
+    panel_inches = (width - 1.0) / cols - 0.3
+    return int(panel_inches * 72 / _CHAR_WIDTH_POINTS)
+
+
+def _style_axes(ax: Any, *, dense: bool) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    from dropcast_forecasting.render.ticks import CompactFormatter
+
+    # Fewer date ticks on narrow panels: hourly labels such as 06:00 otherwise touch.
+    locator = AutoDateLocator(minticks=3, maxticks=5 if dense else 8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.yaxis.set_major_formatter(CompactFormatter())
+    # The date offset (e.g. 2024-May) at the ticks' size: at its default 10 pt
+    # it crowds the title of the panel below.
+    ax.xaxis.get_offset_text().set_fontsize(8)
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=8)
+
+
+def _margins(
+    size: tuple[float, float], rows: int, cols: int, *, two_line_titles: bool = False
+) -> dict[str, float]:
     """Fixed margins, in inches turned into figure fractions, for the grid of panels.
 
     Constrained layout measured every tick label to place the panels and
     took 40 % of a chart's time (benchmarks B1, B4); the labels here have
-    known sizes (8 pt ticks, ScalarFormatter's short numbers, 9 pt panel
-    titles, an 11 pt heading), so fixed room for them gives the same look.
+    known sizes (8 pt ticks, CompactFormatter's short numbers, a 9 pt axis
+    label and panel titles, an 11 pt heading with the legend under it), so
+    fixed room for them gives the same look.
     """
     width, height = size
-    left, right, bottom, top = 0.75, 0.2, 0.45, 0.55 if rows * cols == 1 else 0.75
-    between_cols, between_rows = 0.65, 0.7
+    single = rows * cols == 1
+    left, right, bottom = 0.85, 0.2, 0.45
+    top = 0.55 if single else 0.95
+    title_room = 0.15 if two_line_titles else 0.0
+    top += title_room
+    between_cols, between_rows = 0.75, 0.7 + title_room
     panel_width = (width - left - right - between_cols * (cols - 1)) / cols
     panel_height = (height - top - bottom - between_rows * (rows - 1)) / rows
     return {
@@ -102,13 +280,21 @@ def _margins(size: tuple[float, float], rows: int, cols: int) -> dict[str, float
     }
 
 
-def _draw_forecast(ax: Any, frame: pd.DataFrame) -> None:
+def _draw_forecast(ax: Any, frame: pd.DataFrame, interval_width: float) -> None:
     dates = pd.to_datetime(frame["date"])
     lower = frame["prediction_lower"].astype("float64")
     upper = frame["prediction_upper"].astype("float64")
     if lower.notna().any():
+        # Opaque enough to read on a dense series, with edges so its extent is clear.
         ax.fill_between(
-            dates, lower, upper, color=_FORECAST, alpha=0.25, linewidth=0, label="interval"
+            dates,
+            lower,
+            upper,
+            color=_FORECAST,
+            alpha=0.3,
+            linewidth=0.6,
+            edgecolor=_FORECAST,
+            label=interval_name(interval_width),
         )
     ax.plot(
         dates,

@@ -15,7 +15,8 @@ import pandas as pd
 
 from dropcast_common.params import Params
 from dropcast_forecasting.pool.parallel import render_chart_offloaded
-from dropcast_forecasting.render.report import ForecastReport
+from dropcast_forecasting.render.chart import ChartOptions
+from dropcast_forecasting.render.report import ForecastReport, value_label
 from dropcast_forecasting.render.writer import to_csv, to_parquet
 
 
@@ -43,12 +44,27 @@ def render_outputs(
         )
     started = time.perf_counter()
     title = posixpath.basename(stem)
-    files.append(
-        OutputFile(f"{stem}.png", render_chart_offloaded(canonical, forecast, title), "image/png")
-    )
+    options = chart_options(canonical, report, params)
+    png = render_chart_offloaded(canonical, forecast, title, options)
+    files.append(OutputFile(f"{stem}.png", png, "image/png"))
     timings = {**report.timings, "chart_seconds": time.perf_counter() - started}
     final = report.model_copy(
         update={"timings": timings, "outputs": [f.name for f in files] + [f"{stem}.report.json"]}
     )
     files.append(OutputFile(f"{stem}.report.json", final.to_bytes(), "application/json"))
     return files
+
+
+def chart_options(canonical: pd.DataFrame, report: ForecastReport, params: Params) -> ChartOptions:
+    """The chart's labels and history window, from the report and the parameters."""
+    frequencies = {r.series_id: r.frequency for r in report.series if r.frequency}
+    ids = canonical["series_id"].unique()
+    if len(ids) == 1 and len(report.series) == 1 and report.series[0].frequency:
+        # The report names a lone series after its column; the table still calls it y.
+        frequencies[str(ids[0])] = report.series[0].frequency
+    return ChartOptions(
+        value_label=value_label(report.quality),
+        interval_width=params.interval_width,
+        history=params.chart_history,
+        frequencies=frequencies,
+    )

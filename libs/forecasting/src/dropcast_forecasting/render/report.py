@@ -17,7 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from dropcast_common.params import Params
+from dropcast_common.table import DEFAULT_SERIES_ID
 from dropcast_forecasting.model import versions as model_versions
+from dropcast_forecasting.render.warnings import ReportWarning, forecast_warnings, input_warnings
 from dropcast_forecasting.results import SeriesResult
 
 
@@ -27,7 +29,13 @@ class Lineage(BaseModel):
     source: str = Field(description="The input object (gs://bucket/name) or local path.")
     generation: int | None = Field(None, description="The input object's generation.")
     job_id: str = ""
-    parameters: dict[str, Any] = Field(description="Every parameter, defaults included.")
+    parameters: dict[str, Any] = Field(
+        description="Every parameter as used: defaults included, and what was found in the "
+        "file (columns, delimiter, encoding, frequency, …) where none was given."
+    )
+    found_in_file: list[str] = Field(
+        default_factory=list, description="The parameters whose value was found in the file."
+    )
     versions: dict[str, str] = Field(description="dropcast, Prophet, cmdstan, cmdstanpy.")
 
 
@@ -50,13 +58,20 @@ class Summary(BaseModel):
 
 
 class ForecastReport(BaseModel):
-    """``<name>.report.json``."""
+    """``<name>.report.json``.
+
+    Its ``warnings`` come first for a person to read: what to know before
+    trusting the forecast (see :mod:`dropcast_forecasting.render.warnings`).
+    """
 
     kind: Literal["dropcast.report"] = "dropcast.report"
     version: Literal[1] = 1
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
     lineage: Lineage
     summary: Summary
+    warnings: list[ReportWarning] = Field(
+        default_factory=list, description="What to know before trusting the forecast."
+    )
     series: list[SeriesResult]
     quality: dict[str, Any] = Field(default_factory=dict, description="Ingest's quality report.")
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
@@ -78,8 +93,14 @@ def build_report(
     timings: Mapping[str, float] | None = None,
     outputs: Sequence[str] = (),
 ) -> ForecastReport:
-    """Assemble the report from the per-series results (of one or many shards)."""
-    ordered = sorted(series, key=lambda r: r.series_id)
+    """Assemble the report from the per-series results (of one or many shards).
+
+    A file's only series, which ingest names ``y``, is named after its value
+    column here (``orders``), as the person who wrote the file knows it.
+    """
+    quality = dict(quality or {})
+    ordered = _named_after_column(sorted(series, key=lambda r: r.series_id), quality)
+    parameters, found = resolved_parameters(params, quality)
     backtests = [r.backtest for r in ordered if r.backtest is not None]
     mases = [b.mase for b in backtests if b.mase is not None]
     return ForecastReport(
@@ -87,7 +108,8 @@ def build_report(
             source=source,
             generation=generation,
             job_id=job_id,
-            parameters=params.model_dump(mode="json"),
+            parameters=parameters,
+            found_in_file=found,
             versions={"dropcast": _dropcast_version(), **model_versions()},
         ),
         summary=Summary(
@@ -105,6 +127,10 @@ def build_report(
         quality=dict(quality or {}),
         timings=dict(timings or {}),
         outputs=list(outputs),
+        warnings=[
+            *input_warnings(quality),
+            *forecast_warnings(ordered, params.interval_width, params.uncertainty_samples > 0),
+        ],
     )
 
 
@@ -113,3 +139,82 @@ def _dropcast_version() -> str:
         return version("dropcast-forecast")
     except PackageNotFoundError:
         return "unknown"
+
+
+def format_warnings(report: ForecastReport | Mapping[str, Any]) -> list[str]:
+    """The report's warnings as terminal lines: ``warning [code]: message``, then its hint.
+
+    Takes the report or its JSON (as ``dropcast submit`` downloads it).
+    """
+    data = report.model_dump(mode="json") if isinstance(report, ForecastReport) else report
+    lines = []
+    for item in data.get("warnings") or []:
+        lines.append(f"warning [{item.get('code', '')}]: {item.get('message', '')}")
+        if item.get("hint"):
+            lines.append(f"  hint: {item['hint']}")
+    return lines
+
+
+def value_columns(quality: Mapping[str, Any]) -> list[str]:
+    """The value column(s) ingest read, from its quality report (empty when unknown)."""
+    columns = quality.get("columns")
+    values = columns.get("values") if isinstance(columns, Mapping) else None
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
+def value_label(quality: Mapping[str, Any]) -> str | None:
+    """The value axis' label: the value column's name, when every series comes from one."""
+    values = value_columns(quality)
+    return values[0] if len(values) == 1 else None
+
+
+def resolved_parameters(
+    params: Params, quality: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Every parameter as used, and the names whose value was found in the file.
+
+    A parameter left unset (``null``) that reading settled — the columns, the
+    layout, the dialect, one frequency for every series — is reported as
+    settled, so the report says what the forecast was made from.
+    """
+    given = params.model_dump(mode="json")
+    columns = _section(quality, "columns")
+    dialect = _section(quality, "format")
+    counts = _section(_section(quality, "frequency"), "counts")
+    dates = list(columns.get("date") or [])
+    found_values: dict[str, Any] = {
+        "date_column": dates[0] if len(dates) == 1 else ",".join(dates) or None,
+        "value_columns": columns.get("values") or None,
+        "id_columns": columns.get("ids") if "ids" in columns else None,
+        "layout": columns.get("layout"),
+        "delimiter": dialect.get("delimiter"),
+        "encoding": dialect.get("encoding"),
+        "decimal": dialect.get("decimal"),
+        "header": dialect.get("header"),
+        "frequency": next(iter(counts)) if len(counts) == 1 else None,
+    }
+    date_format = str(columns.get("date_format") or "")
+    if date_format in ("day/month/year", "month/day/year"):
+        found_values["dayfirst"] = date_format == "day/month/year"
+    found = []
+    for name, value in found_values.items():
+        unset = given.get(name) is None or (name == "layout" and given[name] == "auto")
+        if unset and value is not None:
+            given[name] = value
+            found.append(name)
+    return given, found
+
+
+def _section(report: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """A part of the quality report, empty when absent (an older or a manifest's report)."""
+    value = report.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _named_after_column(
+    series: list[SeriesResult], quality: Mapping[str, Any]
+) -> list[SeriesResult]:
+    label = value_label(quality)
+    if len(series) != 1 or series[0].series_id != DEFAULT_SERIES_ID or not label:
+        return series
+    return [series[0].model_copy(update={"series_id": label})]
