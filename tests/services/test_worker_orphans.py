@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -33,8 +34,7 @@ def _alive(pid: int) -> bool:
         return False
     # A zombie still answers kill(0); it is dead for our purpose once reaped by init.
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split()[2] != "Z"
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except FileNotFoundError:
         return False
 
@@ -51,7 +51,8 @@ def _check_orphans(leader: subprocess.Popen[str]) -> None:
     try:
         assert leader.stdout is not None
         workers = json.loads(leader.stdout.readline())
-        assert workers and all(_alive(pid) for pid in workers)
+        assert workers
+        assert all(_alive(pid) for pid in workers)
         leader.send_signal(signal.SIGKILL)
         leader.wait(10)
         deadline = time.monotonic() + 15

@@ -57,7 +57,7 @@ class Pipe(BaseModel):
         exponentially; the lower bound assumes the fastest growth, doubling.
         """
         low, high = seconds(self.minimum_backoff), seconds(self.maximum_backoff)
-        return sum(min(low * 2**n, high) for n in range(self.max_delivery_attempts - 1))
+        return float(sum(min(low * 2**n, high) for n in range(self.max_delivery_attempts - 1)))
 
 
 class DeadLetterSink(BaseModel):

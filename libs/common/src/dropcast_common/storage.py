@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dropcast_common.errors import BlobNotFoundError, PreconditionFailedError, TransientError
+from dropcast_common.naming import GENERATED_MARK as GENERATED_MARK
+from dropcast_common.naming import SOURCE_GENERATION as SOURCE_GENERATION
 
 if TYPE_CHECKING:
     from google.cloud import storage
 
 TIMEOUT_SECONDS = 60.0
-# Custom metadata on every output: which job wrote it, from which upload generation.
-GENERATED_MARK = "dropcast-job"
-SOURCE_GENERATION = "dropcast-source-generation"
 
 
 @dataclass(frozen=True)
