@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dropcast_common.envelope import PushEnvelope
 from dropcast_common.errors import MalformedEnvelopeError
-from dropcast_common.http import push_endpoint, service_router
+from dropcast_common.http import push_endpoint, retry_later, service_router
 from dropcast_common.logs import bind, log_context
 from dropcast_common.messages import WorkMessage
 from dropcast_forecast.bootstrap import ForecastDeps
@@ -45,5 +45,5 @@ async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_
     if outcome is Outcome.DEFERRED:
         # Another live delivery holds the step; Pub/Sub brings this one back
         # later, to find the step done or, if its holder died, to take it over.
-        return Response(status_code=503)
+        return retry_later("another delivery holds this step; retry later")
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dropcast_common.envelope import PushEnvelope, StorageNotification
 from dropcast_common.errors import MalformedEnvelopeError
-from dropcast_common.http import push_endpoint, service_router
+from dropcast_common.http import push_endpoint, retry_later, service_router
 from dropcast_common.logs import log_context
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.deadletters import handle_dead_letter
@@ -59,5 +59,5 @@ async def push_check(request: Request, deps: Annotated[IngestDeps, Depends(get_d
     outcome = await run_in_threadpool(handle_check, job, deps)
     if outcome in (CheckOutcome.WAIT, CheckOutcome.REDRIVEN):
         # Not an error: the redelivery of this message is the watchdog's clock.
-        return Response(status_code=503)
+        return retry_later(f"job {job} is within its budget; check again later")
     return Response(status_code=204)
