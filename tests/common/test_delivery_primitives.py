@@ -15,11 +15,36 @@ def lease(store: InMemoryBlobStore, owner: str, ttl: float = 60.0) -> Lease:
     return Lease(store, "b", "jobs/j/parts/00000.lease", owner, ttl)
 
 
-def test_lease_goes_to_the_first_owner_and_back_to_it_after_a_crash() -> None:
+def test_lease_excludes_a_second_holder_whatever_its_message_id() -> None:
     store = InMemoryBlobStore()
     assert lease(store, "msg-1").acquire() is LeaseResult.ACQUIRED
     assert lease(store, "msg-2").acquire() is LeaseResult.HELD
-    # msg-1's worker died; Pub/Sub redelivers msg-1 (same id): it takes over.
+    # Pub/Sub pushes the same message twice at once: the same id is a second holder too.
+    assert lease(store, "msg-1").acquire() is LeaseResult.HELD
+
+
+def test_a_kept_lease_is_renewed_while_held_and_free_once_released() -> None:
+    store = InMemoryBlobStore()
+    holder = lease(store, "msg-1", ttl=0.3)
+    assert holder.acquire() is LeaseResult.ACQUIRED
+    name = "jobs/j/parts/00000.lease"
+    first = json.loads(store.read("b", name))["expires"]
+    with holder.kept():
+        deadline = time.monotonic() + 30
+        while json.loads(store.read("b", name))["expires"] == first:
+            assert time.monotonic() < deadline, "the heartbeat never renewed the lease"
+            time.sleep(0.05)
+        assert holder.renew()  # still ours
+    assert store.stat("b", name) is None  # released
+    assert lease(store, "msg-2").acquire() is LeaseResult.ACQUIRED
+
+
+def test_a_crashed_holders_lease_is_taken_over_once_it_expires() -> None:
+    store = InMemoryBlobStore()
+    assert lease(store, "msg-1", ttl=0.2).acquire() is LeaseResult.ACQUIRED
+    # msg-1's worker died without releasing; its redelivery waits out the lease.
+    assert lease(store, "msg-1").acquire() is LeaseResult.HELD
+    time.sleep(0.3)
     assert lease(store, "msg-1").acquire() is LeaseResult.ACQUIRED
 
 

@@ -67,16 +67,32 @@ def test_malformed_envelopes_are_refused(raw: bytes) -> None:
         PushEnvelope.parse(raw)
 
 
+JSON_API = {"payloadFormat": "JSON_API_V1"}
+
+
 @pytest.mark.parametrize(
     ("data", "attributes"),
     [
         (b"not json", {"eventType": "OBJECT_FINALIZE", "payloadFormat": "JSON_API_V1"}),
         (b'{"bucket": "b", "name": "n", "generation": "1"}', {}),  # no eventType
-        (b'{"name": "n", "generation": "1"}', {"eventType": "OBJECT_FINALIZE"}),  # no bucket
-        (b'{"bucket": "b", "name": "n", "generation": "x"}', {"eventType": "OBJECT_FINALIZE"}),
+        (b'{"name": "n", "generation": "1"}', {**JSON_API, "eventType": "OBJECT_FINALIZE"}),
+        (b'{"bucket": "b", "name": "n", "generation": "x"}', {**JSON_API, "eventType": "x"}),
         (b"{}", {"eventType": "OBJECT_FINALIZE", "payloadFormat": "NONE"}),
+        (b'{"bucket": "b", "name": "n.csv", "generation": "1"}', {"eventType": "OBJECT_FINALIZE"}),
+        (
+            b'{"bucket": "b", "name": "n.csv", "generation": "1"}',
+            {**JSON_API, "eventType": "OBJECT_FINALIZE", "kind": "dropcast.work"},
+        ),
     ],
-    ids=["data-not-json", "no-event-type", "no-bucket", "bad-generation", "payload-format-none"],
+    ids=[
+        "data-not-json",
+        "no-event-type",
+        "no-bucket",
+        "bad-generation",
+        "payload-format-none",
+        "no-payload-format",
+        "a-work-message",
+    ],
 )
 def test_malformed_notifications_are_refused(data: bytes, attributes: dict[str, str]) -> None:
     envelope = PushEnvelope.parse(json.dumps(push_body(data, attributes)).encode())

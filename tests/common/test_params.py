@@ -53,3 +53,33 @@ def test_pairs_parse_and_reject_missing_equals() -> None:
     assert from_pairs(["horizon=7", " growth = flat "]) == {"horizon": "7", "growth": "flat"}
     with pytest.raises(InputError):
         from_pairs(["horizon"])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("changepoint_prior_scale", "inf"),
+        ("changepoint_prior_scale", "1e309"),
+        ("seasonality_prior_scale", "nan"),
+        ("interval_width", "-inf"),
+    ],
+)
+def test_non_finite_numbers_are_refused_at_the_edge(name: str, value: str) -> None:
+    with pytest.raises(InputError) as err:
+        resolve(from_metadata({f"dropcast-{name}": value}))
+    assert err.value.code == "invalid_parameter"
+    assert err.value.details["parameter"] == name
+    assert "finite" in err.value.message
+
+
+def test_non_finite_cap_is_refused() -> None:
+    with pytest.raises(InputError) as err:
+        resolve({"growth": "logistic", "cap": "inf"})
+    assert err.value.code == "invalid_parameter"
+    assert err.value.details["parameter"] == "cap"
+
+
+def test_every_valid_params_survive_the_work_message_round_trip() -> None:
+    # What ingest validated is what forecast reads back: nothing turns into null.
+    params = resolve({"changepoint_prior_scale": "1e300", "growth": "logistic", "cap": "1e308"})
+    assert Params.model_validate_json(params.model_dump_json()) == params

@@ -68,7 +68,7 @@ def wait_final(info: local_stack.StackInfo, job: str, timeout: float) -> JobStat
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = status_of(info, job)
-        if status is not None and status.state in ("done", "failed"):
+        if status is not None and status.final:
             return status
         time.sleep(0.3)
     raise AssertionError(f"job {job} not finished after {timeout}s: {status_of(info, job)}")
@@ -201,16 +201,18 @@ def test_injected_storage_faults_are_retried(
     assert sorted(out["series_id"].unique()) == ["s00000", "s00001", "s00002"]
 
 
+@pytest.mark.timeout(600)
 def test_message_failing_every_attempt_is_dead_lettered_and_the_job_fails(
     home: Path, info: local_stack.StackInfo, tmp_path: Path
 ) -> None:
+    # Seven attempts 10 s and more apart (pipeline.json): about two minutes on the emulator.
     local_stack.restart("forecast", home, env={"DROPCAST_CHAOS_STORAGE_FAIL_EVERY": "1"})
     try:
         source = tmp_path / "doomed.csv"
         daily_series(100, seed=3).to_csv(source, index=False)
         localclient.upload(info, source, "delivery/doomed.csv")
         job = job_of(info, "delivery/doomed.csv")
-        status = wait_final(info, job, 180)
+        status = wait_final(info, job, 420)
     finally:
         local_stack.restart("forecast", home)
     assert status.state == "failed"

@@ -93,7 +93,7 @@ def test_manifest_upload_runs_its_inputs_with_layered_params() -> None:
     }
     outcome = _upload(deps, store, "team/feb.dropcast.json", json.dumps(body).encode())
     assert outcome == Outcome.ACCEPTED
-    [message] = [WorkMessage.model_validate_json(m.data) for m in publisher.messages]
+    [message] = [WorkMessage.model_validate_json(m.data) for m in publisher.on("work")]
     # manifest (14) beats data metadata (10) beats settings (30); settings still fill the rest.
     assert message.params.horizon == 14
     assert message.params.uncertainty_samples == 0
@@ -133,6 +133,6 @@ def test_metadata_params_reach_the_reader() -> None:
     body = b"when,a,b\n" + b"".join(b"2024-01-%02d,%d,%d\n" % (d, d, -d) for d in range(1, 20))
     outcome = _upload(deps, store, "w.csv", body, {"dropcast-value-columns": "b"})
     assert outcome == Outcome.ACCEPTED
-    [message] = [WorkMessage.model_validate_json(m.data) for m in publisher.messages]
+    [message] = [WorkMessage.model_validate_json(m.data) for m in publisher.on("work")]
     shard = table.from_parquet(store.read("stage", naming.staging_shard(message.job_id, 0)))
     assert shard["y"].max() == -1.0

@@ -41,7 +41,7 @@ def test_every_push_subscription_of_the_stack_has_a_dead_letter_policy(stack: St
     pipeline = load()
     subscriber = pubsub_v1.SubscriberClient()
     assert set(stack.subscriptions.values()) == {
-        *(p.subscription for p in pipeline.pipes.values()),
+        *(p.subscription for p in pipeline.push_pipes()),
         *(s.subscription for s in pipeline.dead_letters.values()),
     }
     for name in stack.subscriptions.values():

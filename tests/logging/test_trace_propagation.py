@@ -79,7 +79,7 @@ def test_trace_header_is_on_every_job_line_of_both_services(
     for entry in ingest_lines:
         assert entry["logging.googleapis.com/trace"] == f"projects/proj/traces/{INGEST_TRACE}"
     # The trace travels in the work message, for whoever wants to join the two requests.
-    (work,) = publisher.messages
+    (work,) = publisher.on("work")
     message = WorkMessage.from_bytes(work.data)
     assert message.trace_id == INGEST_TRACE
 
@@ -125,7 +125,7 @@ def test_without_a_trace_header_forecast_keeps_the_ingest_trace(
             headers={"X-Cloud-Trace-Context": f"{INGEST_TRACE}/1;o=1"},
         )
     capsys.readouterr()
-    (work,) = publisher.messages
+    (work,) = publisher.on("work")
     forecast = ForecastDeps(
         settings=ForecastSettings(**BUCKETS, project="proj", log_format="json"),
         store=store,

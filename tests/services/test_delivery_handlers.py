@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 from tests.datagen import daily_series
+from tests.jobs_support import accept
 
 from dropcast_common import naming, table
 from dropcast_common.envelope import PushMessage, StorageNotification, StorageObject
@@ -131,10 +132,10 @@ def test_shards_hold_whole_series_and_respect_the_time_budget() -> None:
 def work_message(
     store: InMemoryBlobStore, index: int, count: int, frame: pd.DataFrame
 ) -> WorkMessage:
-    job = "j" * 24
+    job = naming.job_id("in", "two.csv", 1)
     name = naming.staging_shard(job, index)
     store.create("stage", name, table.to_parquet(frame))
-    return WorkMessage(
+    message = WorkMessage(
         job_id=job,
         source=SourceObject(bucket="in", name="two.csv", generation=1),
         shard=Shard(index=index, count=count, uri=f"gs://stage/{name}", series=1),
@@ -142,6 +143,7 @@ def work_message(
         output=OutputLocation(bucket="out", stem="two"),
         staging_bucket="stage",
     )
+    return accept(store, message)
 
 
 def canonical(series_id: str, seed: int) -> pd.DataFrame:

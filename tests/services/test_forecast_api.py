@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from tests.jobs_support import accept
 
 from dropcast_common import naming, table
 from dropcast_common.messages import OutputLocation, Shard, SourceObject, WorkMessage
@@ -39,13 +40,16 @@ def _work(store: InMemoryBlobStore, csv: Path, horizon: int = 28) -> WorkMessage
     job = naming.job_id("in", "h.csv", 1)
     name = naming.staging_shard(job, 0)
     store.create("stage", name, table.to_parquet(frame))
-    return WorkMessage(
-        job_id=job,
-        source=SourceObject(bucket="in", name="h.csv", generation=1),
-        shard=Shard(index=0, count=1, uri=f"gs://stage/{name}", series=1),
-        params=Params(horizon=horizon),
-        output=OutputLocation(bucket="out", stem="h"),
-        staging_bucket="stage",
+    return accept(
+        store,
+        WorkMessage(
+            job_id=job,
+            source=SourceObject(bucket="in", name="h.csv", generation=1),
+            shard=Shard(index=0, count=1, uri=f"gs://stage/{name}", series=1),
+            params=Params(horizon=horizon),
+            output=OutputLocation(bucket="out", stem="h"),
+            staging_bucket="stage",
+        ),
     )
 
 

@@ -55,7 +55,7 @@ def create_push_subscriptions(
     created: dict[str, str] = {}
     parked_topic = f"projects/{project}/topics/{pipeline.parked.topic}"
 
-    for pipe in pipeline.pipes.values():
+    for pipe in pipeline.push_pipes():
         retry_policy = {
             "minimum_backoff": _duration(pipe.minimum_backoff),
             "maximum_backoff": _duration(pipe.maximum_backoff),

@@ -100,7 +100,14 @@ class StorageNotification(BaseModel):
     def from_message(cls, message: PushMessage) -> StorageNotification:
         """Build from a push message; attributes win, the JSON resource fills the rest."""
         attrs = message.attributes
-        if attrs.get("payloadFormat", "JSON_API_V1") != "JSON_API_V1":
+        # Checked like /push/work checks its message's kind: Cloud Storage always
+        # names its payload format, so a message without one is not a notification.
+        if attrs.get("kind", "").startswith("dropcast."):
+            raise MalformedEnvelopeError(
+                f"a {attrs['kind']} message is not a storage notification; it was published "
+                "to the uploads topic by mistake (or forged)"
+            )
+        if attrs.get("payloadFormat") != "JSON_API_V1":
             raise MalformedEnvelopeError(
                 f"unsupported notification payload format {attrs.get('payloadFormat')!r}; "
                 "configure the notification with JSON_API_V1"

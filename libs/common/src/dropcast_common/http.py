@@ -75,6 +75,11 @@ def push_endpoint(router: APIRouter, path: str) -> Callable[[Any], Any]:
     )
 
 
+def retry_later(message: str) -> JSONResponse:
+    """503 without a fault: Pub/Sub is to bring the message back later (a held step, a timer)."""
+    return JSONResponse({"error": "retry_later", "message": message}, 503)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map dropcast errors to status codes for every route of the app."""
 

@@ -7,7 +7,7 @@ forecast revision never misreads a newer ingest's message.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,8 @@ class SourceObject(BaseModel):
 
     bucket: str
     name: str
-    generation: int
+    # GCS generations are int64; a forged 1e17 is caught against the job's status.
+    generation: int = Field(ge=1, le=2**63 - 1)
 
 
 class Shard(BaseModel):
@@ -71,3 +72,29 @@ class WorkMessage(BaseModel):
     def attributes(self) -> dict[str, str]:
         """Pub/Sub attributes, so subscribers can filter without decoding."""
         return {"kind": self.kind, "version": str(self.version), "job_id": self.job_id}
+
+
+class StagedQuality(BaseModel):
+    """``jobs/<job>/quality.json``: what ingest hands forecast besides the shards.
+
+    ``frequencies`` (series id → pandas alias, None where unknown) is the part
+    forecast computes with; every other field is ingest's quality report,
+    shown as it is in the job's report.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    frequencies: dict[str, str | None] = Field(default_factory=dict)
+
+    def report(self) -> dict[str, Any]:
+        """The quality report for users (everything but the frequencies)."""
+        return dict(self.model_extra or {})
+
+    def to_bytes(self) -> bytes:
+        """The staged object's bytes."""
+        return json.dumps({**self.report(), "frequencies": self.frequencies}, default=str).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> StagedQuality:
+        """Parse the staged object (raises pydantic's ValidationError or ValueError)."""
+        return cls.model_validate(json.loads(data))

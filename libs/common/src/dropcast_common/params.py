@@ -31,7 +31,10 @@ Toggle = Literal["auto"] | bool
 class Params(BaseModel):
     """Every parameter a user can set, with its default. Documented in the README table."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Finite numbers only: inf and nan (also "1e309") would pass a range check
+    # like gt=0, then serialise as null in the work message and be refused by
+    # forecast on every delivery instead of here, with a reason.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # --- reading the file -------------------------------------------------
     date_column: str | None = Field(None, description="Name of the date column (default: found).")

@@ -1,8 +1,9 @@
 """Job status: one small JSON object per job, updated by compare-and-swap.
 
 ``gs://STAGING/jobs/<job>/status.json`` says where a job is: accepted,
-running (shards done / total), done (with its outputs) or failed (with the
-reason). Every update reads the object, changes it and writes it back with
+running (shards done / total), done (with its outputs), failed (with the
+reason) or superseded (a newer upload of the same object replaced it, and
+which generation). Every update reads the object, changes it and writes it back with
 a generation precondition, retrying on a lost race, so concurrent shards
 never lose each other's progress.
 """
@@ -22,9 +23,10 @@ from dropcast_common.storage import BlobStore
 
 log = logging.getLogger("dropcast.status")
 
-State = Literal["accepted", "running", "done", "failed"]
-# A job never moves back: done and failed are final (a late duplicate can't reopen it).
-_RANK = {"accepted": 0, "running": 1, "done": 2, "failed": 2}
+State = Literal["accepted", "running", "done", "failed", "superseded"]
+FINAL_STATES: frozenset[str] = frozenset({"done", "failed", "superseded"})
+# A job never moves back: final states stay final (a late duplicate can't reopen it).
+_RANK = {"accepted": 0, "running": 1, "done": 2, "failed": 2, "superseded": 2}
 CAS_ATTEMPTS = 20
 
 
@@ -49,6 +51,15 @@ class JobStatus(BaseModel):
     series: int = 0
     outputs: dict[str, str] = Field(default_factory=dict)
     error: JobError | None = None
+    # Where the job's outputs go (gs://output_bucket/output_stem.*).
+    output_bucket: str = ""
+    output_stem: str = ""
+    # The watchdog's budget: by ``deadline`` the job is final, re-driven once
+    # at ``redrive_at`` if shards are missing, failed (job_timed_out) if still so.
+    deadline: str = ""
+    redriven: list[int] = Field(default_factory=list)
+    # Set with state superseded: the generation of the upload that replaced this one.
+    superseded_by: int = 0
     created: str = Field(default_factory=lambda: _now())
     updated: str = Field(default_factory=lambda: _now())
 
@@ -56,6 +67,11 @@ class JobStatus(BaseModel):
     def progress(self) -> str:
         """``done/total`` shards."""
         return f"{len(self.shards_done)}/{self.shards_total}"
+
+    @property
+    def final(self) -> bool:
+        """Whether the job has ended (done, failed or superseded); it never changes again."""
+        return self.state in FINAL_STATES
 
 
 class StatusStore:
@@ -96,11 +112,9 @@ class StatusStore:
                 generation = info.generation
             updated = change(current.model_copy(deep=True))
             stored = generation != 0
-            if stored and (
-                _RANK[updated.state] < _RANK[current.state] or current.state in ("done", "failed")
-            ):
+            if stored and (_RANK[updated.state] < _RANK[current.state] or current.final):
                 # Final states stay final; progress never goes backwards.
-                if current.state in ("done", "failed"):
+                if current.final:
                     return current
                 updated.state = current.state
             updated.updated = _now()
@@ -139,3 +153,8 @@ def shard_done(index: int) -> Callable[[JobStatus], JobStatus]:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_time(value: str) -> datetime:
+    """A status timestamp (ISO 8601, UTC) as a datetime."""
+    return datetime.fromisoformat(value)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from dropcast_common import naming
 from dropcast_common.params import Params
 from dropcast_forecasting.results import Backtest
 
@@ -83,13 +84,8 @@ class Carried:
 
 
 def object_name(bucket: str, name: str) -> str:
-    """Staging object holding the warm starts of every series of the source ``bucket/name``.
-
-    Keyed by a digest of the source, not its name: any object name gives a
-    short, safe staging name, and two sources never share one.
-    """
-    digest = hashlib.sha256(f"{bucket}\x00{name}".encode()).hexdigest()[:32]
-    return f"warmstart/{digest}.json"
+    """Staging object holding the warm starts of every series of the source ``bucket/name``."""
+    return naming.warmstart_object(bucket, name)
 
 
 def history_digest(ds: np.ndarray, y: np.ndarray) -> str:

@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from dropcast_common.envelope import PushEnvelope
 from dropcast_common.errors import MalformedEnvelopeError
-from dropcast_common.http import push_endpoint, service_router
+from dropcast_common.http import push_endpoint, retry_later, service_router
 from dropcast_common.logs import bind, log_context
 from dropcast_common.messages import WorkMessage
 from dropcast_forecast.bootstrap import ForecastDeps
-from dropcast_forecast.handlers import handle_work, request_deadline
+from dropcast_forecast.handlers import Outcome, handle_work, request_deadline
 
 router = service_router()
 
@@ -39,5 +39,11 @@ async def push_work(request: Request, deps: Annotated[ForecastDeps, Depends(get_
         # Pub/Sub push sends no trace header: keep the job under ingest's trace.
         bind(trace_id=message.trace_id)
     # Fitting is CPU-bound and blocking; keep the event loop free for health checks.
-    await run_in_threadpool(handle_work, message, deps, envelope.message.message_id, deadline)
+    outcome = await run_in_threadpool(
+        handle_work, message, deps, envelope.message.message_id, deadline
+    )
+    if outcome is Outcome.DEFERRED:
+        # Another live delivery holds the step; Pub/Sub brings this one back
+        # later, to find the step done or, if its holder died, to take it over.
+        return retry_later("another delivery holds this step; retry later")
     return Response(status_code=204)

@@ -4,7 +4,8 @@ Runs in whichever shard's request finds every part staged. Two shards can
 finish at the same instant: a lease lets one assemble, and every output is
 create-only, so even an assembler that dies half-way is finished by its
 message's redelivery without writing anything twice. The CSV is written
-last: when it is there, the chart and the report are too.
+last: when it is there, the chart and the report are too. How the job ends
+(its status, the outputs' rule, the results message) is dropcast_common.jobs'.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ import io
 import json
 import logging
 import time
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
 from dropcast_common import naming, table
-from dropcast_common.errors import BlobNotFoundError, InputError
+from dropcast_common.errors import BlobNotFoundError
+from dropcast_common.jobs import JobRef, Jobs
 from dropcast_common.lease import Lease, LeaseResult
-from dropcast_common.messages import WorkMessage
-from dropcast_common.reports import ErrorReport
-from dropcast_common.status import JobError, StatusStore, mark
-from dropcast_common.storage import publish_output, remove_stale_output
+from dropcast_common.messages import StagedQuality, WorkMessage
 from dropcast_forecast import staged_warmstarts
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecasting.render.outputs import OutputFile, render_outputs
@@ -32,19 +32,42 @@ from dropcast_forecasting.results import SeriesResult
 
 log = logging.getLogger("dropcast.forecast.assembly")
 
-ASSEMBLY_LEASE_SECONDS = 600.0
+
+class AssemblyOutcome(StrEnum):
+    """What a shard's request did about assembling its job."""
+
+    INCOMPLETE = "incomplete"  # some part is not staged yet: its shard assembles
+    HELD = "held"  # another live delivery is assembling
+    ASSEMBLED = "assembled"  # this call wrote the outputs and ended the job
+    ENDED = "ended"  # the job had already ended (another assembler, or superseded)
+    SUPERSEDED = "superseded"  # a newer upload of the source owns the stem: nothing written
 
 
-def assemble(message: WorkMessage, deps: ForecastDeps, owner: str) -> bool:
-    """Write the job's outputs if every shard is staged; returns whether this call did."""
+def assemble(message: WorkMessage, deps: ForecastDeps, jobs: Jobs, owner: str) -> AssemblyOutcome:
+    """Write the job's outputs if every shard is staged, once per job."""
     job, count, staging = message.job_id, message.shard.count, message.staging_bucket
-    staged = set(deps.store.list(staging, f"jobs/{job}/parts/"))
+    staged = set(deps.store.list(staging, naming.parts_prefix(job)))
     if any(naming.staging_part(job, k, ".json") not in staged for k in range(count)):
-        return False
-    lease = Lease(deps.store, staging, f"jobs/{job}/assembly.lease", owner, ASSEMBLY_LEASE_SECONDS)
+        return AssemblyOutcome.INCOMPLETE
+    lease = Lease(deps.store, staging, naming.assembly_lease(job), owner)
     if lease.acquire() is LeaseResult.HELD:
         log.info("assembly is running in another delivery", extra={"job_id": job})
-        return False
+        return AssemblyOutcome.HELD
+    with lease.kept():
+        return _assemble_held(message, deps, jobs)
+
+
+def _assemble_held(message: WorkMessage, deps: ForecastDeps, jobs: Jobs) -> AssemblyOutcome:
+    job, count = message.job_id, message.shard.count
+    ref = JobRef.of_message(message)
+    current = jobs.statuses.get(job)
+    if current is not None and current.final:
+        return AssemblyOutcome.ENDED
+    newer = jobs.newer_generation(ref)
+    if newer:
+        # An older generation never writes over or beside a newer one's outputs.
+        jobs.supersede(ref, newer)
+        return AssemblyOutcome.SUPERSEDED
     started = time.perf_counter()
     files = render_job(message, deps)
     # Before the outputs: a user who sees the CSV and uploads the next day's
@@ -52,26 +75,9 @@ def assemble(message: WorkMessage, deps: ForecastDeps, owner: str) -> bool:
     staged_warmstarts.publish(deps.store, message)
     # The CSV goes last: when users (and `dropcast submit`) see it, everything is there.
     files.sort(key=lambda f: f.name.endswith(".csv"))
-    outputs: dict[str, str] = {}
-    generation = message.source.generation
-    for file in files:
-        publish_output(
-            deps.store,
-            message.output.bucket,
-            file.name,
-            file.data,
-            file.content_type,
-            job,
-            generation,
-        )
-        outputs[output_kind(file.name)] = f"gs://{message.output.bucket}/{file.name}"
-    # An earlier upload of the same name may have been rejected: its report is stale now.
-    remove_stale_output(
-        deps.store, message.output.bucket, f"{message.output.stem}.error.json", job, generation
-    )
+    outputs = jobs.write_outputs(ref, [(f.name, f.data, f.content_type) for f in files])
     series = message_series_count(files)
-    StatusStore(deps.store, staging).update(job, mark("done", outputs=outputs))
-    publish_result(deps, message, "done", outputs)
+    jobs.finish(ref, outputs)
     elapsed = time.perf_counter() - started
     log.info(
         "assembled %d shard(s) in %.2fs: %s",
@@ -80,7 +86,7 @@ def assemble(message: WorkMessage, deps: ForecastDeps, owner: str) -> bool:
         outputs["csv"],
         extra={"job_id": job, "shards": count, "series": series, "seconds": round(elapsed, 3)},
     )
-    return True
+    return AssemblyOutcome.ASSEMBLED
 
 
 def render_job(message: WorkMessage, deps: ForecastDeps) -> list[OutputFile]:
@@ -98,8 +104,7 @@ def render_job(message: WorkMessage, deps: ForecastDeps) -> list[OutputFile]:
         ["series_id", "date"], kind="stable"
     )
     history = pd.concat([read_shard(deps, message, k) for k in range(count)], ignore_index=True)
-    quality = read_quality(deps, message)
-    quality.pop("frequencies", None)  # already in each series' result
+    quality = read_quality(deps, message).report()  # frequencies are in each series' result
     report = build_report(
         series=series,
         params=message.params,
@@ -110,11 +115,6 @@ def render_job(message: WorkMessage, deps: ForecastDeps) -> list[OutputFile]:
         timings={**timings, "shards": float(count)},
     )
     return render_outputs(message.output.stem, history, forecast, report, message.params)
-
-
-def output_kind(name: str) -> str:
-    """``x.report.json`` → ``report``, ``x.csv`` → ``csv``."""
-    return "report" if name.endswith(".report.json") else name.rsplit(".", 1)[-1]
 
 
 def message_series_count(files: list[OutputFile]) -> int:
@@ -141,62 +141,10 @@ def read_shard(deps: ForecastDeps, message: WorkMessage, index: int) -> pd.DataF
     return table.from_parquet(raw)
 
 
-def read_quality(deps: ForecastDeps, message: WorkMessage) -> dict[str, Any]:
-    """The ingest quality report staged for the job (empty if there is none)."""
+def read_quality(deps: ForecastDeps, message: WorkMessage) -> StagedQuality:
+    """What ingest staged for the job besides its shards (empty if there is none)."""
     try:
         raw = deps.store.read(message.staging_bucket, naming.staging_quality(message.job_id))
     except BlobNotFoundError:
-        return {}
-    data = json.loads(raw)
-    return data if isinstance(data, dict) else {}
-
-
-def fail_job(message: WorkMessage, deps: ForecastDeps, err: InputError) -> None:
-    """A parameter the data can't honour: report it like a bad file and fail the job."""
-    out, job = message.output, message.job_id
-    report = ErrorReport.from_error(
-        err, source=f"gs://{message.source.bucket}/{message.source.name}", job_id=job
-    )
-    name = f"{out.stem}.error.json"
-    publish_output(
-        deps.store,
-        out.bucket,
-        name,
-        report.to_bytes(),
-        "application/json",
-        job,
-        message.source.generation,
-    )
-    outputs = {"error": f"gs://{out.bucket}/{name}"}
-    StatusStore(deps.store, message.staging_bucket).update(
-        job,
-        mark(
-            "failed",
-            outputs=outputs,
-            error=JobError(code=err.code, message=err.message, hint=err.hint),
-        ),
-    )
-    publish_result(deps, message, "failed", outputs)
-    log.warning("job failed: %s [%s]", err.message, err.code, extra={"job_id": job})
-
-
-def publish_result(
-    deps: ForecastDeps, message: WorkMessage, state: str, outputs: dict[str, str]
-) -> None:
-    """Tell other systems (the optional ``results`` topic) that a job has finished."""
-    topic = deps.settings.results_topic
-    if not topic:
-        return
-    body = {
-        "kind": "dropcast.result",
-        "job_id": message.job_id,
-        "state": state,
-        "source": f"gs://{message.source.bucket}/{message.source.name}",
-        "source_generation": message.source.generation,
-        "outputs": outputs,
-    }
-    deps.publisher.publish(
-        topic,
-        json.dumps(body).encode(),
-        {"kind": "dropcast.result", "job_id": message.job_id, "state": state},
-    )
+        return StagedQuality()
+    return StagedQuality.from_bytes(raw)

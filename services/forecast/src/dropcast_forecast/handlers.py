@@ -20,14 +20,16 @@ import pandas as pd
 from dropcast_common import naming, table
 from dropcast_common.budget import Deadline, estimate_fit_seconds
 from dropcast_common.errors import InputError
+from dropcast_common.jobs import JobRef, Jobs
 from dropcast_common.lease import Lease, LeaseResult
-from dropcast_common.messages import WorkMessage
+from dropcast_common.messages import StagedQuality, WorkMessage
 from dropcast_common.params import Params
 from dropcast_common.pipeline import load as load_pipeline
-from dropcast_common.status import StatusStore, shard_done
+from dropcast_common.safety import safe_object_stem
+from dropcast_common.status import JobStatus, StatusStore, shard_done
 from dropcast_common.storage import create_once
 from dropcast_forecast import staged_warmstarts
-from dropcast_forecast.assembly import assemble, fail_job, read_quality
+from dropcast_forecast.assembly import AssemblyOutcome, assemble, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.request_cache import StagedReads
 from dropcast_forecasting.engine import run_forecast
@@ -41,13 +43,9 @@ class Outcome(StrEnum):
 
     DONE = "done"  # this delivery computed its shard
     ALREADY_DONE = "already_done"  # an earlier delivery did
-    DEFERRED = "deferred"  # a live worker holds the shard's lease and will finish it
+    DEFERRED = "deferred"  # a live worker holds the shard (or the assembly): ask again later
     FAILED = "failed"  # the job failed on parameters the data can't honour
-
-
-def lease_seconds() -> float:
-    """How long a worker owns a step: its request timeout plus a margin."""
-    return load_pipeline().services["forecast"].request_timeout_seconds + 60.0
+    REFUSED = "refused"  # not a message ingest sent for a job it accepted
 
 
 def handle_work(
@@ -56,27 +54,30 @@ def handle_work(
     message_id: str = "",
     deadline: Deadline | None = None,
 ) -> Outcome:
-    """Forecast one shard, stage its part, and assemble the job if it was the last one."""
+    """Forecast one shard, stage its part, and assemble the job if it was the last one.
+
+    DEFERRED means another live delivery holds the step: the API answers 503
+    so Pub/Sub brings the message back, and it finds the step done or, if its
+    holder died, the lease expired and takes it over.
+    """
     job, shard = message.job_id, message.shard
     staging = message.staging_bucket
-    deps = replace(deps, store=StagedReads(deps.store, staging, job))
-    statuses = StatusStore(deps.store, staging)
-    status = statuses.get(job)
-    if status is not None and status.state in ("done", "failed"):
+    status = StatusStore(deps.store, deps.settings.staging_bucket).get(job)
+    reason = refusal(message, deps, status)
+    if reason:
+        log.error("refused work message %s: %s", message_id, reason, extra={"job_id": job})
+        return Outcome.REFUSED
+    assert status is not None  # refusal() refuses a job without a status
+    if status.final:
         log.info("job already %s: duplicate work message", status.state, extra={"job_id": job})
         return Outcome.ALREADY_DONE
 
+    deps = replace(deps, store=StagedReads(deps.store, staging, job))
+    jobs = Jobs(deps.store, deps.publisher, staging, deps.settings.results_topic)
     outcome = Outcome.ALREADY_DONE
     results_name = naming.staging_part(job, shard.index, ".json")
     if deps.store.stat(staging, results_name) is None:
-        owner = message_id or f"shard-{shard.index}"
-        lease = Lease(
-            deps.store,
-            staging,
-            naming.staging_part(job, shard.index, ".lease"),
-            owner,
-            lease_seconds(),
-        )
+        lease = Lease(deps.store, staging, naming.shard_lease(job, shard.index), message_id)
         if lease.acquire() is LeaseResult.HELD:
             log.info(
                 "shard %d/%d is being computed by another delivery",
@@ -86,14 +87,57 @@ def handle_work(
             )
             return Outcome.DEFERRED
         try:
-            compute_shard(message, deps, deadline or request_deadline())
+            with lease.kept():
+                compute_shard(message, deps, deadline or request_deadline())
         except InputError as err:
-            fail_job(message, deps, err)
+            jobs.fail(JobRef.of_message(message), err)
             return Outcome.FAILED
         outcome = Outcome.DONE
-    statuses.update(job, shard_done(shard.index))
-    assemble(message, deps, message_id or f"shard-{shard.index}")
+    jobs.statuses.update(job, shard_done(shard.index))
+    if assemble(message, deps, jobs, message_id) is AssemblyOutcome.HELD:
+        return Outcome.DEFERRED
     return outcome
+
+
+def refusal(message: WorkMessage, deps: ForecastDeps, status: JobStatus | None) -> str | None:
+    """Why a work message is not one ingest published for a job it accepted, or None.
+
+    Nothing in a message is trusted: a forged one (the local stack has no
+    push authentication) could otherwise point forecast's writes at the
+    input bucket, outside the job's stem, or at a generation no later upload
+    could replace.
+    """
+    settings, source, shard = deps.settings, message.source, message.shard
+    staging = settings.staging_bucket
+    expected_uri = f"gs://{staging}/{naming.staging_shard(message.job_id, shard.index)}"
+    checks = [
+        (source.bucket == settings.input_bucket, f"source bucket {source.bucket!r}"),
+        (
+            message.output.bucket == settings.output_bucket,
+            f"output bucket {message.output.bucket!r}",
+        ),
+        (message.staging_bucket == staging, f"staging bucket {message.staging_bucket!r}"),
+        (
+            message.job_id == naming.job_id(source.bucket, source.name, source.generation),
+            "a job id that is not its source's",
+        ),
+        (shard.index < shard.count and shard.uri == expected_uri, f"shard {shard.uri!r}"),
+        (
+            message.output.stem == safe_object_stem(message.output.stem),
+            f"an unsafe output stem {message.output.stem!r}",
+        ),
+    ]
+    for ok, what in checks:
+        if not ok:
+            return f"it names {what}"
+    if status is None:
+        return "ingest accepted no such job"
+    recorded = (status.source, status.source_generation, status.shards_total)
+    if recorded != (f"gs://{source.bucket}/{source.name}", source.generation, shard.count):
+        return "its source, generation or shard count differ from the job ingest accepted"
+    if status.output_stem and status.output_stem != message.output.stem:
+        return f"its output stem differs from the job's ({status.output_stem!r})"
+    return None
 
 
 def request_deadline() -> Deadline:
@@ -143,14 +187,11 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) 
     bucket, name = split_uri(shard.uri)
     canonical = table.from_parquet(deps.store.read(bucket, name))
     check_budget(canonical, message.params, deadline)
-    quality = read_quality(deps, message)
+    quality: StagedQuality = read_quality(deps, message)
     series_ids = canonical["series_id"].astype(str).unique()
     previous = staged_warmstarts.read_previous(deps.store, message, series_ids)
     run = run_forecast(
-        canonical,
-        message.params,
-        frequencies=quality.get("frequencies") or {},
-        previous=previous,
+        canonical, message.params, frequencies=quality.frequencies, previous=previous
     )
     buffer = io.BytesIO()
     run.forecast.to_parquet(buffer, index=False)

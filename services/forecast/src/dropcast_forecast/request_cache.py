@@ -24,17 +24,19 @@ class StagedReads:
     def __init__(self, inner: BlobStore, bucket: str, job: str) -> None:
         self._inner = inner
         self._bucket = bucket
-        self._prefix = f"jobs/{job}/"
+        self._prefix = naming.job_prefix(job)
+        self._parts = naming.parts_prefix(job)
         self._cached: dict[str, bytes] = {}
         self._quality = naming.staging_quality(job)
+        self._shards = naming.staging_shard(job, 0).rsplit("-", 1)[0]
 
     def immutable(self, bucket: str, name: str) -> bool:
         """Whether ``name`` is a staged object written once and never changed."""
         if bucket != self._bucket or not name.startswith(self._prefix):
             return False
-        if name == self._quality or name.startswith(f"{self._prefix}shard-"):
+        if name == self._quality or name.startswith(self._shards):
             return True
-        return name.startswith(f"{self._prefix}parts/") and not name.endswith(".lease")
+        return name.startswith(self._parts) and not name.endswith(".lease")
 
     def read(self, bucket: str, name: str, generation: int | None = None) -> bytes:
         if generation is not None or not self.immutable(bucket, name):

@@ -24,7 +24,7 @@ PART_SUFFIX = ".warmstart.json"
 
 def source_object(message: WorkMessage) -> str:
     """The staging object holding the warm starts of the message's source object."""
-    return warmstart.object_name(message.source.bucket, message.source.name)
+    return naming.warmstart_object(message.source.bucket, message.source.name)
 
 
 def read_previous(

@@ -6,20 +6,29 @@ import json
 import logging
 import tempfile
 import time
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from dropcast_common import naming, table
-from dropcast_common.envelope import StorageNotification
+from dropcast_common.envelope import StorageNotification, StorageObject
 from dropcast_common.errors import BlobNotFoundError, InputError
-from dropcast_common.messages import OutputLocation, Shard, SourceObject, WorkMessage
+from dropcast_common.jobs import JobRef, Jobs
+from dropcast_common.messages import (
+    OutputLocation,
+    Shard,
+    SourceObject,
+    StagedQuality,
+    WorkMessage,
+)
 from dropcast_common.params import Params, from_metadata, resolve
 from dropcast_common.pipeline import load as load_pipeline
-from dropcast_common.reports import ErrorReport
-from dropcast_common.status import JobError, JobStatus, StatusStore, mark
-from dropcast_common.storage import create_once, publish_output
+from dropcast_common.status import mark
+from dropcast_common.storage import create_once
+from dropcast_ingest import watchdog
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.manifest_inputs import read_manifest_upload
+from dropcast_ingest.ownership import claim_stem, record_generation
 from dropcast_ingest.sharding import plan_shards
 from dropcast_tables.manifest import is_manifest_input
 from dropcast_tables.normalise import Normalised, normalise
@@ -32,6 +41,7 @@ class Outcome(StrEnum):
 
     IGNORED = "ignored"
     DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
     REJECTED = "rejected"
     ACCEPTED = "accepted"
 
@@ -51,9 +61,9 @@ def handle_upload(note: StorageNotification, deps: IngestDeps, trace_id: str = "
     job = naming.job_id(obj.bucket, obj.name, obj.generation)
     # The first line of every job's trail (and of each redelivery of its notification).
     log.info("notification for %s#%d", obj.uri, obj.generation, extra={"job_id": job})
-    statuses = StatusStore(deps.store, settings.staging_bucket)
-    known = statuses.get(job)
-    if known is not None and known.state in ("done", "failed"):
+    jobs = Jobs(deps.store, deps.publisher, settings.staging_bucket, settings.results_topic)
+    known = jobs.statuses.get(job)
+    if known is not None and known.final:
         log.info(
             "duplicate notification for %s: job already %s",
             obj.uri,
@@ -62,26 +72,31 @@ def handle_upload(note: StorageNotification, deps: IngestDeps, trace_id: str = "
         )
         return Outcome.DUPLICATE
 
-    stem = naming.output_stem(obj.name)
+    source = SourceObject(bucket=obj.bucket, name=obj.name, generation=obj.generation)
+    ref = JobRef(job, source, OutputLocation(bucket=settings.output_bucket, stem=""))
+    if _superseded(deps, jobs, note, job, ref):
+        return Outcome.SUPERSEDED
+    stem = naming.output_stem(obj.name, from_metadata(obj.metadata).get("output_name"))
     started = time.perf_counter()
     try:
         if naming.is_manifest(obj.name):
             params, stem, result = read_manifest_upload(deps, note)
+            stem = _claim(deps, obj, stem, explicit=bool(params.output_name))
         else:
             params = resolve(settings.default_params, from_metadata(obj.metadata))
-            stem = params.output_name or stem
+            stem = naming.output_stem(obj.name, params.output_name)
+            # Claimed before reading: even a rejection's report must not land
+            # beside another input object's outputs.
+            stem = _claim(deps, obj, stem, explicit=bool(params.output_name))
             result = _read_upload(deps, note, params)
     except BlobNotFoundError:
-        # A newer generation replaced this one; its own notification will follow.
-        log.info(
-            "ignored %s#%s: generation no longer exists",
-            obj.uri,
-            obj.generation,
-            extra={"job_id": job},
-        )
-        return Outcome.IGNORED
+        # A newer generation replaced this one while we read it.
+        live = deps.store.stat(obj.bucket, obj.name)
+        jobs.supersede(_with_stem(ref, stem), live.generation if live else obj.generation + 1)
+        return Outcome.SUPERSEDED
     except InputError as err:
-        reject(deps, err, note, job, stem)
+        fallback = naming.output_stem(obj.name) if err.code == "output_name_taken" else stem
+        reject(deps, err, note, job, _claim(deps, obj, fallback, explicit=False))
         return Outcome.REJECTED
 
     stage_and_publish(deps, note, job, stem, params, result, trace_id)
@@ -94,6 +109,44 @@ def handle_upload(note: StorageNotification, deps: IngestDeps, trace_id: str = "
         extra={"job_id": job, "series": result.series_count, "seconds": round(elapsed, 3)},
     )
     return Outcome.ACCEPTED
+
+
+def _claim(deps: IngestDeps, obj: StorageObject, stem: str, explicit: bool) -> str:
+    settings = deps.settings
+    return claim_stem(
+        deps.store, settings.staging_bucket, settings.output_bucket, stem, obj, explicit
+    )
+
+
+def _with_stem(ref: JobRef, stem: str) -> JobRef:
+    return JobRef(ref.job_id, ref.source, OutputLocation(bucket=ref.output.bucket, stem=stem))
+
+
+def _superseded(
+    deps: IngestDeps, jobs: Jobs, note: StorageNotification, job: str, ref: JobRef
+) -> bool:
+    """Record this generation as the object's newest; end whichever job is older.
+
+    Uploads of one name milliseconds apart: the older generation's job ends
+    ``superseded`` (with the generation that replaced it) whichever
+    notification comes first, so ``dropcast status`` on it never waits.
+    """
+    obj = note.object
+    stem = naming.output_stem(obj.name, from_metadata(obj.metadata).get("output_name"))
+    before = record_generation(deps.store, deps.settings.staging_bucket, obj, job)
+    if before.generation > obj.generation:
+        jobs.supersede(_with_stem(ref, stem), before.generation)
+        return True
+    if before.job_id and before.generation < obj.generation:
+        older = jobs.statuses.get(before.job_id)
+        older_ref = JobRef.of_status(older) if older is not None else None
+        if older_ref is None:
+            older_source = SourceObject(
+                bucket=obj.bucket, name=obj.name, generation=before.generation
+            )
+            older_ref = JobRef(before.job_id, older_source, _with_stem(ref, stem).output)
+        jobs.supersede(older_ref, obj.generation)
+    return False
 
 
 def _is_upload(note: StorageNotification, input_bucket: str) -> bool:
@@ -137,54 +190,64 @@ def stage_and_publish(
     """Stage the shards and quality report, record the job, publish one message per shard."""
     obj = note.object
     settings = deps.settings
+    staging = settings.staging_bucket
     budget = shard_budget_seconds()
     shards = plan_shards(result.frame, params, budget, settings.max_series_per_shard)
-    quality = {**result.quality, "frequencies": result.frequencies}
-    _create_once(
-        deps,
-        settings.staging_bucket,
-        naming.staging_quality(job),
-        json.dumps(quality, default=str).encode(),
-        "application/json",
-    )
+    quality = StagedQuality.model_validate({**result.quality, "frequencies": result.frequencies})
+    _create_once(deps, staging, naming.staging_quality(job), quality.to_bytes(), "application/json")
     for index, shard in enumerate(shards):
         _create_once(
             deps,
-            settings.staging_bucket,
+            staging,
             naming.staging_shard(job, index),
             table.to_parquet(shard),
             "application/vnd.apache.parquet",
         )
-    StatusStore(deps.store, settings.staging_bucket).update(
-        job,
-        mark("accepted", shards_total=len(shards), series=result.series_count),
-        initial=JobStatus(
-            job_id=job, state="accepted", source=obj.uri, source_generation=obj.generation
-        ),
-    )
-    published = f"jobs/{job}/published"
-    if deps.store.stat(settings.staging_bucket, published) is not None:
-        log.info("work for %s already published (redelivery)", obj.uri, extra={"job_id": job})
-        return
-    for index, shard in enumerate(shards):
-        message = WorkMessage(
+    source = SourceObject(bucket=obj.bucket, name=obj.name, generation=obj.generation)
+    ref = JobRef(job, source, OutputLocation(bucket=settings.output_bucket, stem=stem))
+    messages = [
+        WorkMessage(
             job_id=job,
-            source=SourceObject(bucket=obj.bucket, name=obj.name, generation=obj.generation),
+            source=source,
             shard=Shard(
                 index=index,
                 count=len(shards),
-                uri=f"gs://{settings.staging_bucket}/{naming.staging_shard(job, index)}",
+                uri=f"gs://{staging}/{naming.staging_shard(job, index)}",
                 series=int(shard["series_id"].nunique()),
             ),
             params=params,
-            output=OutputLocation(bucket=settings.output_bucket, stem=stem),
-            staging_bucket=settings.staging_bucket,
+            output=ref.output,
+            staging_bucket=staging,
             trace_id=trace_id,
         )
+        for index, shard in enumerate(shards)
+    ]
+    # What the watchdog publishes again if a shard is lost.
+    work = json.dumps([m.model_dump(mode="json") for m in messages]).encode()
+    _create_once(deps, staging, naming.staging_work(job), work, "application/json")
+    accepted = datetime.now(UTC)
+    Jobs(deps.store, deps.publisher, staging).statuses.update(
+        job,
+        mark(
+            "accepted",
+            shards_total=len(shards),
+            series=result.series_count,
+            output_bucket=settings.output_bucket,
+            output_stem=stem,
+            deadline=watchdog.deadline_for(accepted, settings.job_budget_seconds),
+        ),
+        initial=ref.initial_status(),
+    )
+    published = naming.published_marker(job)
+    if deps.store.stat(staging, published) is not None:
+        log.info("work for %s already published (redelivery)", obj.uri, extra={"job_id": job})
+        return
+    watchdog.start_watching(deps, job)
+    for message in messages:
         deps.publisher.publish(settings.work_topic, message.to_bytes(), message.attributes())
     # Marks the publishing step done; a crash before it means a retry publishes
     # again, and forecast's create-only parts and leases absorb the duplicates.
-    _create_once(deps, settings.staging_bucket, published, b"", "text/plain")
+    _create_once(deps, staging, published, b"", "text/plain")
     log.info(
         "published %d work message(s) for %s",
         len(shards),
@@ -205,31 +268,13 @@ def shard_budget_seconds() -> float:
 def reject(
     deps: IngestDeps, err: InputError, note: StorageNotification, job: str, stem: str
 ) -> None:
-    """Write the error report next to where the output would have been, and fail the job."""
+    """Write the error report where the output would have gone, and fail the job."""
     obj = note.object
     settings = deps.settings
-    report = ErrorReport.from_error(err, source=obj.uri, job_id=job)
-    name = f"{stem}.error.json"
-    publish_output(
-        deps.store,
-        settings.output_bucket,
-        name,
-        report.to_bytes(),
-        "application/json",
-        job,
-        obj.generation,
-    )
-    StatusStore(deps.store, settings.staging_bucket).update(
-        job,
-        mark(
-            "failed",
-            error=JobError(code=err.code, message=err.message, hint=err.hint),
-            outputs={"error": f"gs://{settings.output_bucket}/{name}"},
-        ),
-        initial=JobStatus(
-            job_id=job, state="failed", source=obj.uri, source_generation=obj.generation
-        ),
-    )
+    source = SourceObject(bucket=obj.bucket, name=obj.name, generation=obj.generation)
+    ref = JobRef(job, source, OutputLocation(bucket=settings.output_bucket, stem=stem))
+    jobs = Jobs(deps.store, deps.publisher, settings.staging_bucket, settings.results_topic)
+    jobs.fail(ref, err)
     log.warning(
         "rejected %s: %s [%s]",
         obj.uri,

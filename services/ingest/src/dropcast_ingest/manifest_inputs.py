@@ -8,6 +8,7 @@ own metadata layer; the job runs with all inputs' layers merged in order.
 
 from __future__ import annotations
 
+import posixpath
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ def read_manifest_upload(
     layers: list[dict[str, str]] = []
     parts: list[tuple[str, Normalised]] = []
     for name in doc.inputs(obj.name):
+        if not deps.settings.manifest_inputs_anywhere:
+            _check_under_folder(obj.name, name)
         info = store.stat(obj.bucket, name)
         if info is None:
             raise _missing(obj.name, name)
@@ -53,7 +56,29 @@ def read_manifest_upload(
     combined = manifest.combine(parts)
     limits.check_series(combined.series_count, obj.name)
     params = resolve(base, *layers, own, body)
-    return params, params.output_name or naming.output_stem(obj.name), combined
+    return params, naming.output_stem(obj.name, params.output_name), combined
+
+
+def _check_under_folder(manifest_name: str, name: str) -> None:
+    """A manifest reads only objects under its own folder (DROPCAST_MANIFEST_INPUTS_ANYWHERE).
+
+    Whoever may upload a manifest into one folder must not be able to have
+    another folder's data read into their forecast (``/victim/sales.csv``).
+    """
+    folder = posixpath.dirname(manifest_name)
+    prefix = f"{folder}/" if folder else ""
+    segments = name.split("/")
+    if name.startswith(prefix) and ".." not in segments and "." not in segments:
+        return
+    raise InputError(
+        "manifest_input_outside_folder",
+        f"manifest {manifest_name} names {name}, which is outside the manifest's folder "
+        f"{prefix or '(the bucket root)'}",
+        f"Move the data under {prefix or 'the manifest folder'} (e.g. {prefix}_data/) and name "
+        "it relative to the manifest; reading other folders needs the deployment setting "
+        "DROPCAST_MANIFEST_INPUTS_ANYWHERE=true.",
+        {"input": name, "folder": prefix},
+    )
 
 
 def _missing(manifest_name: str, name: str) -> InputError:

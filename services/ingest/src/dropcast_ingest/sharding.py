@@ -30,7 +30,9 @@ def plan_shards(
     total = sum(costs.values())
     by_time = -(-total // max(budget_seconds, 1e-9))
     by_count = -(-len(costs) // max(1, max_series_per_shard))
-    count = int(max(1, by_time, by_count))
+    # Never more shards than series: a shard holds whole series, so the rest
+    # would be empty (a 1 M-row single series was planned as 6 shards).
+    count = int(min(max(1, by_time, by_count), max(1, len(costs))))
     if count == 1:
         return [frame]
     load = [0.0] * count

@@ -5,7 +5,8 @@ One pool per process, created on first use and reused by later requests
 few long series don't leave a CPU idle. Workers are forked when the process
 has a single thread (the CLI: instant start-up) and come from a fork server
 otherwise (the service: forking a process with running threads can inherit
-held locks). A worker that dies breaks the pool; the request fails with a
+held locks). Workers die with the process that owns the pool, even one killed
+outright (worker.die_with). A worker that dies breaks the pool; the request fails with a
 TransientError so Pub/Sub retries it, and the next request gets a new pool.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import atexit
 import math
 import multiprocessing
+import os
 import shutil
 import tempfile
 import threading
@@ -114,7 +116,8 @@ def get_pool(workers: int) -> ProcessPoolExecutor:
             max_workers=workers,
             mp_context=_context(),
             initializer=worker.init_worker,
-            initargs=(_pool_scratch,),
+            # Workers die with this process, even when it is killed outright.
+            initargs=(_pool_scratch, os.getpid()),
         )
         _pool_workers = workers
         return _pool

@@ -7,9 +7,14 @@ series or per request.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
+import time
 from multiprocessing.util import Finalize
 
 import cmdstanpy
@@ -29,8 +34,59 @@ _CMDSTANPY_TMPDIR = "_TMPDIR"
 _CMDSTANPY_MODULES = (cmdstanpy, cmdstanpy.model, cmdstanpy.utils.filesystem)
 
 
-def init_worker(scratch_root: str) -> None:
-    """Give this worker its own scratch directory for cmdstan's files, removed at exit."""
+# Linux's prctl(PR_SET_PDEATHSIG): the kernel signals us when our parent dies.
+_PR_SET_PDEATHSIG = 1
+LEADER_POLL_SECONDS = 1.0
+
+
+def die_with(leader: int) -> None:
+    """End this worker when the process that owns the pool (``leader``) dies.
+
+    A killed forecast instance (SIGKILL: no atexit, no pool shutdown) would
+    otherwise leave its workers blocked on their queue for ever. Our direct
+    parent is the leader, or the fork server that exits with it; the kernel's
+    parent-death signal covers the first hop at once, and a watcher thread
+    covers the rest (and systems without prctl) within a second.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # the watcher below still covers it
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(LEADER_POLL_SECONDS)
+            if os.getppid() != parent or not _alive(leader):
+                os._exit(1)  # nothing to flush: the request that wanted our result is gone
+
+    threading.Thread(target=watch, name="die-with-leader", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs: a zombie (dead, not yet reaped by its parent) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, another user's: pid reused, but then our ppid changed too
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:  # noqa: PTH123 - one read, no Path needed
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): kill(0) is all we know
+
+
+def init_worker(scratch_root: str, leader: int | None = None) -> None:
+    """Give this worker its own scratch directory for cmdstan's files, removed at exit.
+
+    With ``leader``, the worker also dies with that process (see :func:`die_with`).
+    """
+    if leader is not None:
+        die_with(leader)
     scratch = tempfile.mkdtemp(prefix=f"worker-{os.getpid()}-", dir=scratch_root)
     # Worker processes leave through os._exit, so atexit would never run; a
     # multiprocessing finalizer does.
