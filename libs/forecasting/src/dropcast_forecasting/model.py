@@ -81,7 +81,9 @@ def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> 
         changepoint_prior_scale=params.changepoint_prior_scale,
         seasonality_prior_scale=params.seasonality_prior_scale,
     )
-    model.stan_backend = native_backend(array_backend) if params.engine == "native" else array_backend()
+    model.stan_backend = (
+        native_backend(array_backend) if params.engine == "native" else array_backend()
+    )
     if params.holidays_country:
         country = params.holidays_country.upper()
         _holiday_names(country)  # validates once per process instead of once per model
@@ -111,7 +113,7 @@ def fit_prophet(
                 init=init,
                 uncertainty_samples=uncertainty_samples,
             )
-        except native.NotConverged as exc:
+        except native.NotConvergedError as exc:
             log.warning("native fit did not converge (%s); fitting with cmdstan", exc)
             params = params.model_copy(update={"engine": "cmdstan"})
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)

@@ -33,7 +33,7 @@ def _backend_class() -> type:
     import_prophet()
     from prophet.models import IStanBackend
 
-    class NativeBackend(IStanBackend):  # type: ignore[misc]
+    class NativeBackend(IStanBackend):
         started_warm = False
         fell_back = False
         solution: Solution | None = None
@@ -79,7 +79,9 @@ def _backend_class() -> type:
             self, stan_init: dict[str, Any], stan_data: dict[str, Any], samples: int, **kwargs: Any
         ) -> dict[str, np.ndarray]:
             backend = self._cmdstan()  # MCMC is cmdstan's; dropcast only fits MAP
-            result: dict[str, np.ndarray] = backend.sampling(stan_init, stan_data, samples, **kwargs)
+            result: dict[str, np.ndarray] = backend.sampling(
+                stan_init, stan_data, samples, **kwargs
+            )
             return result
 
     return NativeBackend

@@ -22,10 +22,14 @@ import numpy as np
 
 from dropcast_forecasting.native.stan import FLAT, K_M_SCALE, SIGMA_SCALE, Point, StanData
 
-# Relative change of sigma^2 at which the alternation has converged.
-_SIGMA_TOLERANCE = 1e-12
+# Relative change of sigma^2 at which the alternation has converged: below about
+# 1e-11 the residual sum of squares, from the Gram matrix, is rounding noise.
+_SIGMA_TOLERANCE = 1e-9
 _MAX_ROUNDS = 500
 _MAX_STEPS = 2000
+# An exact fit has no MAP (the density grows without bound as sigma -> 0);
+# sigma stops at 1e-9 of the scaled data, the value Prophet gives a constant series.
+_SIGMA2_FLOOR = 1e-18
 # A zero coefficient is optimal while |gradient| <= lambda; this slack absorbs rounding.
 _KKT_SLACK = 1e-9
 
@@ -65,14 +69,16 @@ def gram(data: StanData) -> Gram:
     )
     lasso = np.zeros(Z.shape[1], dtype=bool)
     lasso[2 : 2 + S] = True
-    return Gram(Z.T @ Z, Z.T @ data.y, float(data.y @ data.y), len(data.y), precision, lasso, 1 / data.tau)
+    return Gram(
+        Z.T @ Z, Z.T @ data.y, float(data.y @ data.y), len(data.y), precision, lasso, 1 / data.tau
+    )
 
 
 def best_sigma2(residual_ss: float, T: int) -> float:
     """argmin over s2 of T/2 log s2 + R/(2 s2) + s2/(2 * 0.5^2): 4 s2^2 + T s2 - R = 0."""
     a = 1 / (2 * SIGMA_SCALE**2)  # the prior's coefficient on s2 (2.0)
-    r = max(residual_ss, 1e-300)
-    return float((-T + np.sqrt(T * T + 8 * a * r)) / (4 * a))
+    r = max(residual_ss, 0.0)
+    return max(float((-T + np.sqrt(T * T + 8 * a * r)) / (4 * a)), _SIGMA2_FLOOR)
 
 
 def solve(data: StanData, start: Point) -> tuple[Point, bool, int]:
@@ -83,7 +89,7 @@ def solve(data: StanData, start: Point) -> tuple[Point, bool, int]:
     if data.trend_indicator == FLAT:
         theta[0] = 0.0
         theta[2 : 2 + S] = 0.0
-    s2 = start.sigma_obs**2 if start.sigma_obs > 0 else 1.0
+    s2 = max(start.sigma_obs**2, _SIGMA2_FLOOR) if np.isfinite(start.sigma_obs) else 1.0
     steps = 0
     converged = False
     for _ in range(_MAX_ROUNDS):

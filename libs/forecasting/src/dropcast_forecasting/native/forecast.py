@@ -22,7 +22,7 @@ from dropcast_forecasting.native.solver import Solution, solve
 from dropcast_forecasting.native.stan import Point
 
 
-class NotConverged(RuntimeError):
+class NotConvergedError(RuntimeError):
     """The native solver did not reach the optimum; the caller fits with cmdstan instead."""
 
 
@@ -89,7 +89,8 @@ class NativeFit:
         deltas_t = (cps[None, :] <= t[..., None]) * p.delta
         k_t = deltas_t.sum(axis=1) + p.k
         m_t = (deltas_t * -cps).sum(axis=1) + p.m
-        return k_t * t + m_t
+        trend: np.ndarray = k_t * t + m_t
+        return trend
 
     def _trend_changes(self, t: np.ndarray, n: int) -> np.ndarray:
         """``_sample_uncertainty``: simulated future trend changes, (n, len(t)), scaled."""
@@ -130,7 +131,7 @@ def fit(
     ``init`` is a warm start (Prophet's init dict): the convex solve starts
     there when it has this model's shape, and ends at the same optimum.
     Raises ValueError for fewer than two values (as Prophet does) and
-    :class:`NotConverged` when the solver does not reach the optimum.
+    :class:`NotConvergedError` when the solver does not reach the optimum.
     """
     ds_ns = np.asarray(ds, dtype="datetime64[ns]").view("int64")
     values = np.asarray(y, dtype="float64")
@@ -156,7 +157,7 @@ def fit(
     warm = start is not None and start.fits(data)
     solution = solve(data, start if warm and start is not None else default)
     if not solution.converged:
-        raise NotConverged(
+        raise NotConvergedError(
             f"{solution.method} solver stopped after {solution.iterations} iterations"
         )
     return NativeFit(

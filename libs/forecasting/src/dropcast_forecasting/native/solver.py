@@ -34,8 +34,6 @@ def supported(data: StanData) -> bool:
     return data.trend_indicator in (LINEAR, FLAT)
 
 
-
-
 def solve(data: StanData, start: Point) -> Solution:
     """The MAP estimate of Prophet's model for ``data`` from ``start``."""
     if data.trend_indicator == LOGISTIC:

@@ -114,8 +114,10 @@ def trend(data: StanData, point: Point) -> np.ndarray:
     if data.trend_indicator == FLAT:
         return np.full(len(data.t), point.m)
     A = changepoint_matrix(data.t, data.t_change)
+    out: np.ndarray
     if data.trend_indicator == LINEAR:
-        return (point.k + A @ point.delta) * data.t + (point.m + A @ (-data.t_change * point.delta))
+        out = (point.k + A @ point.delta) * data.t + (point.m + A @ (-data.t_change * point.delta))
+        return out
     k_s = np.concatenate(([point.k], point.k + np.cumsum(point.delta)))
     gamma = np.zeros(len(data.t_change))
     m_pr = point.m
@@ -123,7 +125,8 @@ def trend(data: StanData, point: Point) -> np.ndarray:
         gamma[i] = (t_s - m_pr) * (1 - k_s[i] / k_s[i + 1])
         m_pr += gamma[i]
     rate = point.k + A @ point.delta
-    return data.cap / (1 + np.exp(-rate * (data.t - (point.m + A @ gamma))))
+    out = data.cap / (1 + np.exp(-rate * (data.t - (point.m + A @ gamma))))
+    return out
 
 
 def log_posterior(data: StanData, point: Point) -> float:
