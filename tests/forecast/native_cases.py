@@ -1,67 +1,16 @@
 """A fixed sample of series and settings on which the native engine is compared with cmdstan.
 
-Shared by the correctness tests and the bench's full-set comparison: each
-case is a history, a frequency and the parameters that shape its model.
+Each case is a name, a history, its frequency and the parameters that
+shape its model (``dropcast_forecasting.native.agreement.compare``'s arguments).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dropcast_bench.data import series_values
 from dropcast_common.params import Params
-from dropcast_forecasting.calendar import future_dates
-from dropcast_forecasting.model import build_prophet, fit_prophet, predict_prophet
-from dropcast_forecasting.native import forecast as native
-from dropcast_forecasting.native.stan import Point, StanData, log_posterior
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One series fitted by both engines: the two optima and the two forecasts."""
-
-    name: str
-    lp_native: float
-    lp_cmdstan: float
-    difference: float  # mean |native - cmdstan| / mean |cmdstan| over the horizon
-
-    @property
-    def native_better(self) -> bool:
-        """Whether the native optimum has the higher log posterior (beyond rounding)."""
-        return self.lp_native > self.lp_cmdstan + 1e-6 * abs(self.lp_cmdstan)
-
-
-def cmdstan_fit(history: pd.DataFrame, params: Params) -> tuple[Any, StanData]:
-    """Prophet fitted by cmdstan, and the Stan data it handed cmdstan."""
-    model = build_prophet(params.model_copy(update={"engine": "cmdstan"}))
-    seen: list[dict[str, Any]] = []
-    fit = model.stan_backend.fit
-
-    def record(init: dict[str, Any], data: dict[str, Any], **kwargs: Any) -> Any:
-        seen.append(data)
-        return fit(init, data, **kwargs)
-
-    model.stan_backend.fit = record
-    model.fit(history[["ds", "y"]].copy())
-    return model, StanData.from_prophet(seen[0])
-
-
-def compare(name: str, history: pd.DataFrame, frequency: str, params: Params) -> Comparison:
-    """Fit ``history`` with both engines and compare optima and forecasts."""
-    model, data = cmdstan_fit(history, params)
-    mine = fit_prophet(history, params)
-    assert isinstance(mine, native.NativeFit)
-    dates = future_dates(history["ds"].iloc[-1], frequency, params.horizon)
-    theirs = predict_prophet(model, dates, params)["prediction"].to_numpy()
-    ours = predict_prophet(mine, dates, params)["prediction"].to_numpy()
-    lp_native = log_posterior(data, Point.from_mapping(mine.params))
-    lp_cmdstan = log_posterior(data, Point.from_mapping(model.params))
-    difference = float(np.mean(np.abs(ours - theirs)) / np.mean(np.abs(theirs)))
-    return Comparison(name, lp_native, lp_cmdstan, difference)
 
 
 def frame(ds: pd.DatetimeIndex, y: np.ndarray) -> pd.DataFrame:

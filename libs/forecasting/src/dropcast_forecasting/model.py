@@ -21,6 +21,8 @@ import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,15 +222,30 @@ def warm_start_init(model: Any) -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    """Versions of Prophet, the cmdstan it runs and cmdstanpy, for the report's lineage."""
-    prophet = import_prophet()
-    from prophet.models import CmdStanPyBackend
+    """Versions of Prophet, the cmdstan it runs and cmdstanpy, for the report's lineage.
 
+    Read from the installed packages rather than by importing Prophet, which
+    a run on the native engine need not pay for.
+    """
     return {
-        "prophet": str(prophet.__version__),
-        "cmdstan": str(CmdStanPyBackend.CMDSTAN_VERSION),
+        "prophet": version("prophet"),
+        "cmdstan": _cmdstan_version(),
         "cmdstanpy": version("cmdstanpy"),
     }
+
+
+@lru_cache(maxsize=1)
+def _cmdstan_version() -> str:
+    """The cmdstan Prophet ships (its ``stan_model/cmdstan-<version>`` folder)."""
+    spec = find_spec("prophet")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        for folder in sorted(Path(location, "stan_model").glob("cmdstan-*")):
+            return folder.name.removeprefix("cmdstan-")
+    import_prophet()
+    from prophet.models import CmdStanPyBackend
+
+    return str(CmdStanPyBackend.CMDSTAN_VERSION)
 
 
 def _with_bounds(frame: pd.DataFrame, params: Params) -> pd.DataFrame:

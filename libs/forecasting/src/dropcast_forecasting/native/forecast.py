@@ -74,12 +74,10 @@ class NativeFit:
         lower_p = 100 * (1.0 - self.interval_width) / 2
         upper_p = 100 * (1.0 + self.interval_width) / 2
         pct = np.nanpercentile if np.isnan(samples).any() else np.percentile
-        return Prediction(
-            ds_ns.view("datetime64[ns]"),
-            yhat,
-            pct(samples, lower_p, axis=0),
-            pct(samples, upper_p, axis=0),
-        )
+        # Both bounds from one partition of each date's samples (Prophet makes
+        # two calls; the order statistics, hence the values, are the same).
+        lower, upper = pct(samples.T, [lower_p, upper_p], axis=1)
+        return Prediction(ds_ns.view("datetime64[ns]"), yhat, lower, upper)
 
     def _trend(self, t: np.ndarray) -> np.ndarray:
         """``piecewise_linear`` / ``flat_trend`` on the scaled times."""

@@ -10,7 +10,6 @@ the mean ``trend * (1 + X_m beta) + X_a beta``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 
 from dropcast_forecasting.native.stan import (
     FLAT,
@@ -29,6 +28,10 @@ _OPTIONS = {"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30}
 
 def solve(data: StanData, start: Point) -> tuple[Point, bool, int]:
     """The MAP point from ``start``, whether L-BFGS-B converged, and its iterations."""
+    # Imported here: scipy.optimize costs more to import than a hundred convex fits,
+    # and only multiplicative models need it.
+    from scipy.optimize import minimize
+
     if data.trend_indicator not in (LINEAR, FLAT):
         raise NotImplementedError("the native solver has no gradient for logistic growth")
     S, K, T = len(data.t_change), data.X.shape[1], len(data.y)
