@@ -81,8 +81,10 @@ def best_sigma2(residual_ss: float, T: int) -> float:
     return max(float((-T + np.sqrt(T * T + 8 * a * r)) / (4 * a)), _SIGMA2_FLOOR)
 
 
-def solve(data: StanData, start: Point) -> tuple[Point, bool, int]:
-    """The MAP point from ``start``, whether it converged, and the feature-sign steps taken."""
+def solve(data: StanData, start: Point) -> tuple[Point, bool, int, float]:
+    """The MAP point from ``start``, whether it converged, the feature-sign steps taken
+    and the log posterior there (:func:`~dropcast_forecasting.native.stan.log_posterior`,
+    from the Gram matrix instead of the data)."""
     g = gram(data)
     S = len(data.t_change)
     theta = np.concatenate([[start.k, start.m], start.delta, start.beta])
@@ -105,6 +107,14 @@ def solve(data: StanData, start: Point) -> tuple[Point, bool, int]:
         if change <= _SIGMA_TOLERANCE * s2:
             converged = True
             break
+    residual_ss = max(g.yy - 2 * g.b @ theta + theta @ g.G @ theta, 0.0)
+    lp = float(
+        -residual_ss / (2 * s2)
+        - g.T * np.log(s2) / 2
+        - g.precision @ (theta * theta) / 2
+        - g.lam * np.abs(theta[g.lasso]).sum()
+        - s2 / (2 * SIGMA_SCALE**2)
+    )
     point = Point(
         k=float(theta[0]),
         m=float(theta[1]),
@@ -112,7 +122,7 @@ def solve(data: StanData, start: Point) -> tuple[Point, bool, int]:
         beta=theta[2 + S :].copy(),
         sigma_obs=float(np.sqrt(s2)),
     )
-    return point, converged, steps
+    return point, converged, steps, lp
 
 
 def feature_sign(

@@ -41,14 +41,14 @@ def solve(data: StanData, start: Point) -> Solution:
     single_blas_thread()
     method: Method
     if data.additive:
-        point, converged, iterations = convex.solve(data, start)
+        point, converged, iterations, lp = convex.solve(data, start)
         method = "convex"
     else:
         point, converged, iterations = general.solve(data, start)
         method = "lbfgs"
-    if data.trend_indicator == FLAT:
-        point = Point(0.0, point.m, np.zeros_like(point.delta), point.beta, point.sigma_obs)
-    lp = log_posterior(data, point)
+        if data.trend_indicator == FLAT:
+            point = Point(0.0, point.m, np.zeros_like(point.delta), point.beta, point.sigma_obs)
+        lp = log_posterior(data, point)
     return Solution(point, converged and np.isfinite(lp), method, iterations, lp)
 
 
