@@ -67,6 +67,24 @@ def run(scale: Scale, work: Path) -> Outcome:
         runs[variant] = run_measured(
             python_module(__name__, variant, str(data), str(work / variant), "--horizon", horizon)
         )
+    # The fixed cost per process (interpreter, imports, reading, chart, report),
+    # measured on one series of the same kind, so the cost per series beyond it
+    # shows apart from what a file costs whatever its size.
+    one = long_csv(work / "one.csv", 1, scale.b1_days, seed=1)
+    runs["dropcast_one"] = run_measured(
+        python_module(
+            "dropcast_cli",
+            "forecast",
+            str(one),
+            "-o",
+            str(work / "out-one"),
+            "-p",
+            f"horizon={horizon}",
+        )
+    )
+    runs["prophet_loop_one"] = run_measured(
+        python_module(__name__, "baseline", str(one), "--horizon", horizon)
+    )
     agreement = run_measured(python_module(__name__, "agreement", str(data), "--horizon", horizon))
     agreed = agreement.json()
     n = scale.b1_series
@@ -85,6 +103,9 @@ def run(scale: Scale, work: Path) -> Outcome:
             f"Prophet {base.cpu / n * 1000:.1f} CPU-ms/series",
         )
 
+    def marginal(many: Measured, single: Measured) -> float:
+        return (many.cpu - single.cpu) / max(1, n - 1)
+
     return Outcome(
         "B1",
         TITLE,
@@ -99,6 +120,20 @@ def run(scale: Scale, work: Path) -> Outcome:
                 f"serial Prophet {base.wall:.1f} s",
             ),
             cheaper("dropcast", "backtest counted", 10.0),
+            Check(
+                "CPU per series beyond the fixed cost, serial Prophet / dropcast",
+                ratio(
+                    marginal(base, runs["prophet_loop_one"]),
+                    marginal(runs["dropcast"], runs["dropcast_one"]),
+                ),
+                "x",
+                ">=",
+                10.0,
+                f"dropcast {marginal(runs['dropcast'], runs['dropcast_one']) * 1000:.1f} CPU-ms"
+                f" per series + {runs['dropcast_one'].cpu:.2f} CPU-s per file",
+                f"Prophet {marginal(base, runs['prophet_loop_one']) * 1000:.1f} CPU-ms"
+                f" per series + {runs['prophet_loop_one'].cpu:.2f} CPU-s per file",
+            ),
             cheaper("no-backtest", "what-if: backtest off", 10.0),
             Check(
                 "native vs cmdstan forecast difference, median over series",
