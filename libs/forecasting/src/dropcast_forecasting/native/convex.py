@@ -50,14 +50,15 @@ class Gram:
 def design(data: StanData) -> np.ndarray:
     """``Z``: columns for k, m, each delta, then the additive features."""
     t, tc = data.t, data.t_change
-    X_a = data.X * data.s_a[None, :]
-    if data.trend_indicator == FLAT:
-        # k and delta appear in the priors only; their columns are zero.
-        slope = np.zeros((len(t), 1 + len(tc)))
-        return np.column_stack([slope[:, :1], np.ones(len(t)), slope[:, 1:], X_a])
-    after = t[:, None] >= tc[None, :]
-    changes = np.where(after, t[:, None] - tc[None, :], 0.0)
-    return np.column_stack([t, np.ones(len(t)), changes, X_a])
+    S, K = len(tc), data.X.shape[1]
+    Z = np.zeros((len(t), 2 + S + K))
+    Z[:, 1] = 1.0
+    if data.trend_indicator != FLAT:  # flat: k and delta appear in the priors only
+        Z[:, 0] = t
+        # A[i, j] * (t[i] - tc[j]) with A = (t >= tc): the ramp that starts at tc[j].
+        np.maximum(t[:, None] - tc[None, :], 0.0, out=Z[:, 2 : 2 + S])
+    np.multiply(data.X, data.s_a[None, :], out=Z[:, 2 + S :])
+    return Z
 
 
 def gram(data: StanData) -> Gram:
