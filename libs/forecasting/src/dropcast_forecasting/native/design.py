@@ -20,7 +20,7 @@ from dropcast_forecasting.native.stan import FLAT, LINEAR, StanData
 NS_PER_DAY = 86_400 * 10**9
 N_CHANGEPOINTS = 25  # Prophet's defaults
 CHANGEPOINT_RANGE = 0.8
-# name, period in days, default Fourier order, the history that switches it on when auto
+# name, period in days, Fourier order (Prophet's defaults for its built-in seasonalities)
 _BUILT_IN = (("yearly", 365.25, 10), ("weekly", 7.0, 3), ("daily", 1.0, 4))
 
 
