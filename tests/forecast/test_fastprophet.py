@@ -37,7 +37,7 @@ def _plain_prophet(history: pd.DataFrame, params: Any, dates: pd.DatetimeIndex) 
 def test_forecasts_equal_prophets_own(
     make_series: Any, periods: int, settings: dict[str, str]
 ) -> None:
-    params = resolve({"uncertainty_samples": "200", **settings})
+    params = resolve({"engine": "cmdstan", "uncertainty_samples": "200", **settings})
     history = make_series(periods=periods, start="2021-01-04")
     dates = pd.date_range(history["ds"].iloc[-1], periods=15, freq="D")[1:]
     expected = _plain_prophet(history, params, dates)
@@ -53,7 +53,7 @@ def test_forecasts_equal_prophets_own(
 
 def test_one_matrix_per_shape_and_callers_get_their_own_copy(make_series: Any) -> None:
     fastprophet._matrices.clear()
-    params = resolve({"uncertainty_samples": "0"})
+    params = resolve({"engine": "cmdstan", "uncertainty_samples": "0"})
     first = fit_prophet(make_series(periods=120, seed=1), params)
     fit_prophet(make_series(periods=130, seed=2), params)
     assert len(fastprophet._matrices) == 1

@@ -96,7 +96,13 @@ def test_inits_fitted_under_another_model_are_ignored() -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [{"changepoint_prior_scale": "0.5"}, {"horizon": "14"}, {"integer": "true"}]
+    "change",
+    [
+        {"changepoint_prior_scale": "0.5"},
+        {"horizon": "14"},
+        {"integer": "true"},
+        {"engine": "cmdstan"},
+    ],
 )
 def test_backtests_scored_under_other_parameters_are_dropped_but_the_start_kept(
     change: dict[str, str],

@@ -98,6 +98,10 @@ class Params(BaseModel):
         description="Start each fit from the last upload of the same object, and keep its "
         "backtest while little data was added.",
     )
+    engine: Literal["native", "cmdstan"] = Field(
+        "native",
+        description="Who solves Prophet's fit: in process (native) or Prophet's cmdstan.",
+    )
     # --- output -----------------------------------------------------------
     output_name: str | None = Field(
         None, description="Output path without extension (default: the input's path)."

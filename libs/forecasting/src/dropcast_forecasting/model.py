@@ -3,13 +3,26 @@
 The default model is the original project's (Prophet with its defaults), so
 hyndsight reproduces its published forecast. Every other behaviour is a
 parameter from :class:`~dropcast_common.params.Params`.
+
+``params.engine`` says who solves the fit. ``native`` (the default): the
+same model solved in this process (:mod:`dropcast_forecasting.native`),
+on arrays when the model has no holidays, else inside Prophet through its
+backend interface; a fit the native solver cannot solve or does not
+converge on is fitted by cmdstan instead (logged). ``cmdstan``: Prophet's
+own optimiser, as the original project ran it. Callers see one interface:
+:func:`fit_prophet` returns a model that :func:`predict_prophet`,
+:func:`warm_start_init` and :func:`started_warm` take, whichever engine
+fitted it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +31,11 @@ import pandas as pd
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
 from dropcast_forecasting.fastprophet import prophet_class
+from dropcast_forecasting.native import forecast as native
+from dropcast_forecasting.native.backend import native_backend
 from dropcast_forecasting.quiet import import_prophet
+
+log = logging.getLogger("dropcast.forecast.model")
 
 # The Stan parameters Prophet accepts as a starting point (``fit(df, init=...)``).
 _INIT_KEYS = ("k", "m", "sigma_obs", "delta", "beta")
@@ -66,7 +83,9 @@ def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> 
         changepoint_prior_scale=params.changepoint_prior_scale,
         seasonality_prior_scale=params.seasonality_prior_scale,
     )
-    model.stan_backend = array_backend()
+    model.stan_backend = (
+        native_backend(array_backend) if params.engine == "native" else array_backend()
+    )
     if params.holidays_country:
         country = params.holidays_country.upper()
         _holiday_names(country)  # validates once per process instead of once per model
@@ -87,6 +106,18 @@ def fit_prophet(
     same series (see :func:`warm_start_init`), which Prophet's optimiser
     starts from instead of its default guess.
     """
+    if params.engine == "native" and native.supports(params):
+        try:
+            return native.fit(
+                history["ds"].to_numpy(dtype="datetime64[ns]"),
+                history["y"].to_numpy(dtype="float64"),
+                params,
+                init=init,
+                uncertainty_samples=uncertainty_samples,
+            )
+        except native.NotConvergedError as exc:
+            log.warning("native fit did not converge (%s); fitting with cmdstan", exc)
+            params = params.model_copy(update={"engine": "cmdstan"})
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
     frame = _with_bounds(history[["ds", "y"]], params)
     if init is not None:
@@ -102,6 +133,16 @@ def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.D
     Without uncertainty samples Prophet computes no interval; the bounds are
     then NaN (empty cells in the CSV) rather than a fake zero-width band.
     """
+    if isinstance(model, native.NativeFit):
+        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"))
+        return pd.DataFrame(
+            {
+                "date": forecast.ds,
+                "prediction": forecast.yhat,
+                "prediction_lower": forecast.lower,
+                "prediction_upper": forecast.upper,
+            }
+        )
     future = _with_bounds(pd.DataFrame({"ds": dates}), params)
     predicted = model.predict(future)
     nan = np.full(len(predicted), np.nan)
@@ -165,6 +206,8 @@ def array_backend() -> Any:
 
 def started_warm(model: Any) -> bool:
     """Whether ``model``'s fit started from the init it was given (False: a cold start)."""
+    if isinstance(model, native.NativeFit):
+        return model.started_warm
     return bool(getattr(model.stan_backend, "started_warm", False))
 
 
@@ -179,15 +222,30 @@ def warm_start_init(model: Any) -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    """Versions of Prophet, the cmdstan it runs and cmdstanpy, for the report's lineage."""
-    prophet = import_prophet()
-    from prophet.models import CmdStanPyBackend
+    """Versions of Prophet, the cmdstan it runs and cmdstanpy, for the report's lineage.
 
+    Read from the installed packages rather than by importing Prophet, which
+    a run on the native engine need not pay for.
+    """
     return {
-        "prophet": str(prophet.__version__),
-        "cmdstan": str(CmdStanPyBackend.CMDSTAN_VERSION),
+        "prophet": version("prophet"),
+        "cmdstan": _cmdstan_version(),
         "cmdstanpy": version("cmdstanpy"),
     }
+
+
+@lru_cache(maxsize=1)
+def _cmdstan_version() -> str:
+    """The cmdstan Prophet ships (its ``stan_model/cmdstan-<version>`` folder)."""
+    spec = find_spec("prophet")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        for folder in sorted(Path(location, "stan_model").glob("cmdstan-*")):
+            return folder.name.removeprefix("cmdstan-")
+    import_prophet()
+    from prophet.models import CmdStanPyBackend
+
+    return str(CmdStanPyBackend.CMDSTAN_VERSION)
 
 
 def _with_bounds(frame: pd.DataFrame, params: Params) -> pd.DataFrame:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import logging
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dropcast_common.params import Params
 
 
 def import_prophet() -> ModuleType:
@@ -22,6 +26,19 @@ def import_prophet() -> ModuleType:
 
     silence_stan_logs()
     return prophet
+
+
+def prepare_engine(params: Params) -> None:
+    """Import Prophet quietly if fits under ``params`` will need it (cheap after the first call).
+
+    The native engine's array path needs neither Prophet nor cmdstanpy nor
+    the Matplotlib pyplot Prophet imports, about a second of CPU per
+    process; a fit that falls back to cmdstan imports them when it does.
+    """
+    from dropcast_forecasting.native.forecast import supports
+
+    if params.engine == "cmdstan" or not supports(params):
+        import_prophet()
 
 
 def silence_stan_logs() -> None:

@@ -63,9 +63,9 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
     if not tasks:
         return []
     if not _always_pool and (workers <= 1 or len(tasks) <= 1):
-        from dropcast_forecasting.quiet import import_prophet
+        from dropcast_forecasting.quiet import prepare_engine
 
-        import_prophet()
+        prepare_engine(params)
         return [forecast_series(task, params) for task in tasks]
     from dropcast_forecasting.pool.worker import run_batch
 

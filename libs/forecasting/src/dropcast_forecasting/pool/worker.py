@@ -1,8 +1,8 @@
 """The code a pool worker runs: its start-up and one batch of series.
 
 Imported in the fork server (``set_forkserver_preload``) or inherited by a
-forked worker, so Prophet, pandas and numpy are imported once, not per
-series or per request.
+forked worker, so pandas and numpy are imported once, not per series or per
+request; Prophet too, the first time a batch needs it (``prepare_engine``).
 """
 
 from __future__ import annotations
@@ -17,21 +17,17 @@ import threading
 import time
 from multiprocessing.util import Finalize
 
-import cmdstanpy
-import cmdstanpy.model
-import cmdstanpy.utils.filesystem
-
 from dropcast_common.params import Params
-from dropcast_forecasting.quiet import import_prophet
+from dropcast_forecasting.quiet import prepare_engine
 from dropcast_forecasting.series import SeriesOutcome, SeriesTask, forecast_series
-
-import_prophet()
 
 # cmdstanpy picks one scratch directory per process at import time and
 # offers no setting for it; a worker forked from a process that already
 # imported it would share its parent's. Each worker rebinds it to its own.
+# cmdstanpy is imported only when a fit needs cmdstan (engine=native does not).
 _CMDSTANPY_TMPDIR = "_TMPDIR"
-_CMDSTANPY_MODULES = (cmdstanpy, cmdstanpy.model, cmdstanpy.utils.filesystem)
+_CMDSTANPY_MODULES = ("cmdstanpy", "cmdstanpy.model", "cmdstanpy.utils.filesystem")
+_scratch: str | None = None
 
 
 # Linux's prctl(PR_SET_PDEATHSIG): the kernel signals us when our parent dies.
@@ -85,6 +81,7 @@ def init_worker(scratch_root: str, leader: int | None = None) -> None:
 
     With ``leader``, the worker also dies with that process (see :func:`die_with`).
     """
+    global _scratch
     if leader is not None:
         die_with(leader)
     scratch = tempfile.mkdtemp(prefix=f"worker-{os.getpid()}-", dir=scratch_root)
@@ -93,17 +90,36 @@ def init_worker(scratch_root: str, leader: int | None = None) -> None:
     Finalize(None, shutil.rmtree, args=(scratch,), kwargs={"ignore_errors": True}, exitpriority=0)
     os.environ["TMPDIR"] = scratch
     tempfile.tempdir = scratch
-    for module in _CMDSTANPY_MODULES:
-        if hasattr(module, _CMDSTANPY_TMPDIR):
-            setattr(module, _CMDSTANPY_TMPDIR, scratch)
-    import_prophet()  # re-silences cmdstanpy in case the parent's logging setup changed it
+    _scratch = scratch
+    _bind_cmdstanpy()
+    if "cmdstanpy" in sys.modules:
+        from dropcast_forecasting.quiet import silence_stan_logs
+
+        silence_stan_logs()  # in case the parent's logging setup changed it
+
+
+def _bind_cmdstanpy() -> None:
+    """Point the cmdstanpy modules this process imported at its own scratch directory."""
+    if _scratch is None:
+        return
+    for name in _CMDSTANPY_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, _CMDSTANPY_TMPDIR):
+            setattr(module, _CMDSTANPY_TMPDIR, _scratch)
 
 
 def scratch_dirs() -> tuple[int, list[str]]:
     """This process's id and where cmdstanpy writes its files (workers must not share one)."""
-    return os.getpid(), [str(getattr(m, _CMDSTANPY_TMPDIR)) for m in _CMDSTANPY_MODULES]
+    import cmdstanpy.model
+    import cmdstanpy.utils.filesystem  # noqa: F401 - imported to be bound and reported
+
+    _bind_cmdstanpy()
+    dirs = [str(getattr(sys.modules[name], _CMDSTANPY_TMPDIR)) for name in _CMDSTANPY_MODULES]
+    return os.getpid(), dirs
 
 
 def run_batch(tasks: list[SeriesTask], params: Params) -> list[SeriesOutcome]:
     """Forecast a batch of series in order."""
+    prepare_engine(params)
+    _bind_cmdstanpy()
     return [forecast_series(task, params) for task in tasks]

@@ -1,0 +1,19 @@
+"""Prophet's own model, solved in this process: no cmdstan, no files, no subprocess.
+
+Prophet fits a MAP estimate of one Stan program (``prophet/stan/prophet.stan``).
+This package holds that program's log density term for term
+(:mod:`.stan`), two solvers for it (:mod:`.convex` for linear and flat
+growth with additive terms, where for a fixed noise scale the problem is a
+lasso; :mod:`.general` with analytic gradients for multiplicative terms),
+Prophet's feature construction on numpy arrays (:mod:`.design`) and its
+prediction and interval simulation (:mod:`.forecast`). :mod:`.backend`
+plugs the solver into Prophet itself (its ``IStanBackend`` interface) for
+configurations the array path does not build (holidays), and hands logistic
+growth (no native gradient yet) and any solve that does not converge to
+cmdstan. :mod:`.agreement` measures the distance to cmdstan on a series
+(log posteriors and forecasts), for the tests and benchmark B1.
+
+Array-level API, for callers that have numpy arrays rather than frames:
+:func:`dropcast_forecasting.native.forecast.fit` and
+:meth:`~dropcast_forecasting.native.forecast.NativeFit.predict`.
+"""

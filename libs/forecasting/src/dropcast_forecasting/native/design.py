@@ -1,0 +1,165 @@
+"""Prophet's preprocessing on numpy arrays: scales, changepoints, seasonalities, features.
+
+Each function is the array form of one step of ``Prophet.fit`` and
+``Prophet.predict`` (named in its docstring), with Prophet's arithmetic in
+Prophet's order, so the Stan data it builds is bit-identical to Prophet's
+(a test compares them) without a DataFrame per step. It covers linear and
+flat growth with the built-in seasonalities; holidays (and logistic
+growth) go through Prophet itself with the native backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dropcast_common.params import Params, Toggle
+from dropcast_forecasting.native.stan import FLAT, LINEAR, StanData
+
+NS_PER_DAY = 86_400 * 10**9
+N_CHANGEPOINTS = 25  # Prophet's defaults
+CHANGEPOINT_RANGE = 0.8
+# name, period in days, Fourier order (Prophet's defaults for its built-in seasonalities)
+_BUILT_IN = (("yearly", 365.25, 10), ("weekly", 7.0, 3), ("daily", 1.0, 4))
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    """One Fourier seasonality: its period in days and order."""
+
+    name: str
+    period: float
+    order: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a fit fixes from its history and every prediction reuses."""
+
+    growth: str  # "linear" or "flat"
+    multiplicative: bool
+    start: int  # first date, ns since the epoch
+    t_scale: float  # last minus first date, ns
+    y_scale: float
+    changepoints_t: np.ndarray  # (S,); Prophet's dummy [0] when there are none
+    has_changepoints: bool
+    seasonalities: tuple[Seasonality, ...]
+    prior_scale: float
+    changepoint_prior_scale: float
+
+    def t(self, ds_ns: np.ndarray) -> np.ndarray:
+        """Scaled time (``setup_dataframe``'s ``t``)."""
+        return (ds_ns - self.start).astype("float64") / self.t_scale
+
+    def features(self, ds_ns: np.ndarray) -> np.ndarray:
+        """The feature matrix X (``make_all_seasonality_features``), Prophet's columns in order."""
+        if not self.seasonalities:
+            return np.zeros((len(ds_ns), 1))  # Prophet's placeholder column "zeros"
+        days = ds_ns.astype("float64") / 1e9 / 86_400  # total_seconds() / (24 * 60 * 60)
+        x_t = np.pi * 2 * days
+        blocks = []
+        for season in self.seasonalities:
+            block = np.empty((len(ds_ns), 2 * season.order))
+            for i in range(season.order):
+                c = (i + 1) / season.period * x_t
+                block[:, 2 * i] = np.sin(c)
+                block[:, 2 * i + 1] = np.cos(c)
+            blocks.append(block)
+        return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
+
+    def indicators(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Prior scales, additive and multiplicative indicators per feature column."""
+        width = sum(2 * s.order for s in self.seasonalities)
+        if width == 0:
+            return np.ones(1), np.zeros(1), np.zeros(1)
+        on, off = np.ones(width), np.zeros(width)
+        sigmas = np.full(width, self.prior_scale)
+        return (sigmas, off, on) if self.multiplicative else (sigmas, on, off)
+
+
+def layout(ds_ns: np.ndarray, y: np.ndarray, params: Params) -> Layout:
+    """Fix scales, seasonalities and changepoints from a sorted history (``preprocess``)."""
+    if params.growth not in ("linear", "flat"):
+        raise ValueError(f"the array path does not build {params.growth} growth")
+    start, end = int(ds_ns[0]), int(ds_ns[-1])
+    y_scale = float(np.abs(y).max())  # scaling="absmax", floor 0
+    if y_scale == 0:
+        y_scale = 1.0
+    t_scale = float(end - start)
+    changepoints_t, has = _changepoints(ds_ns, start, t_scale)
+    return Layout(
+        growth=params.growth,
+        multiplicative=params.seasonality_mode == "multiplicative",
+        start=start,
+        t_scale=t_scale,
+        y_scale=y_scale,
+        changepoints_t=changepoints_t,
+        has_changepoints=has,
+        seasonalities=_seasonalities(ds_ns, params),
+        prior_scale=params.seasonality_prior_scale,
+        changepoint_prior_scale=params.changepoint_prior_scale,
+    )
+
+
+def stan_data(lay: Layout, ds_ns: np.ndarray, y: np.ndarray) -> StanData:
+    """The Stan program's data for the history (``Prophet.fit``'s ``dat``)."""
+    sigmas, s_a, s_m = lay.indicators()
+    return StanData(
+        t=lay.t(ds_ns),
+        y=y / lay.y_scale,  # (y - floor) / y_scale with floor 0
+        cap=np.zeros(len(y)),
+        t_change=lay.changepoints_t,
+        X=lay.features(ds_ns),
+        sigmas=sigmas,
+        s_a=s_a,
+        s_m=s_m,
+        tau=lay.changepoint_prior_scale,
+        trend_indicator=LINEAR if lay.growth == "linear" else FLAT,
+    )
+
+
+def initial(data: StanData) -> tuple[float, float]:
+    """Prophet's start for k and m (``linear_growth_init`` / ``flat_growth_init``)."""
+    if data.trend_indicator == FLAT:
+        return 0.0, float(data.y.mean())
+    span = data.t[-1] - data.t[0]
+    k = (data.y[-1] - data.y[0]) / span
+    return float(k), float(data.y[0] - k * data.t[0])
+
+
+def _changepoints(ds_ns: np.ndarray, start: int, t_scale: float) -> tuple[np.ndarray, bool]:
+    """``set_changepoints``: 25 candidates evenly over the first 80 % of the history."""
+    hist_size = int(np.floor(len(ds_ns) * CHANGEPOINT_RANGE))
+    n = N_CHANGEPOINTS
+    if n + 1 > hist_size:
+        n = hist_size - 1
+    if n <= 0:
+        return np.array([0.0]), False
+    indexes = np.linspace(0, hist_size - 1, n + 1).round().astype(int)[1:]
+    return np.sort((ds_ns[indexes] - start).astype("float64") / t_scale), True
+
+
+def _seasonalities(ds_ns: np.ndarray, params: Params) -> tuple[Seasonality, ...]:
+    """``set_auto_seasonalities``: which built-in seasonalities the history switches on."""
+    span = int(ds_ns[-1] - ds_ns[0])
+    steps = np.diff(ds_ns)
+    steps = steps[steps != 0]
+    min_step = int(steps.min()) if len(steps) else 0
+    disabled = {
+        "yearly": span < 730 * NS_PER_DAY,
+        "weekly": span < 14 * NS_PER_DAY or min_step >= 7 * NS_PER_DAY,
+        "daily": span < 2 * NS_PER_DAY or min_step >= NS_PER_DAY,
+    }
+    toggles: dict[str, Toggle] = {
+        "yearly": params.yearly_seasonality,
+        "weekly": params.weekly_seasonality,
+        "daily": params.daily_seasonality,
+    }
+    out = []
+    for name, period, default_order in _BUILT_IN:
+        toggle = toggles[name]
+        on = (not disabled[name]) if toggle == "auto" else bool(toggle)
+        if on:
+            out.append(Seasonality(name, period, default_order))
+    return tuple(out)

@@ -1,0 +1,53 @@
+"""A fixed sample of series and settings on which the native engine is compared with cmdstan.
+
+Each case is a name, a history, its frequency and the parameters that
+shape its model (``dropcast_forecasting.native.agreement.compare``'s arguments).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dropcast_bench.data import series_values
+from dropcast_common.params import Params
+
+
+def frame(ds: pd.DatetimeIndex, y: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"ds": ds.as_unit("ns"), "y": np.asarray(y, dtype="float64")})
+
+
+def sample() -> list[tuple[str, pd.DataFrame, str, Params]]:
+    """The fixed sample: B1's kind of series, short monthly and weekly ones, hourly, settings."""
+    quiet = Params(uncertainty_samples=0)
+    cases: list[tuple[str, pd.DataFrame, str, Params]] = []
+    daily = pd.date_range("2021-01-01", periods=3 * 365, freq="D")
+    for i, values in enumerate(series_values(6, 3 * 365, seed=1)):
+        cases.append((f"b1-{i}", frame(daily, values), "D", quiet))
+    rng = np.random.default_rng(7)
+    months = pd.date_range("2012-01-01", periods=72, freq="MS")
+    t = np.arange(72)
+    monthly = 200 + 1.5 * t + 25 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 6, 72)
+    cases.append(
+        ("monthly-72", frame(months, monthly), "MS", quiet.model_copy(update={"horizon": 12}))
+    )
+    weeks = pd.date_range("2020-01-05", periods=160, freq="W-SUN")
+    weekly = 50 + 0.1 * np.arange(160) + 5 * np.sin(2 * np.pi * np.arange(160) / 52.18)
+    weekly = weekly + rng.normal(0, 1, 160)
+    cases.append(
+        ("weekly-160", frame(weeks, weekly), "W-SUN", quiet.model_copy(update={"horizon": 8}))
+    )
+    hours = pd.date_range("2024-03-01", periods=24 * 21, freq="h")
+    hourly = (
+        10 + 3 * np.sin(2 * np.pi * np.arange(len(hours)) / 24) + rng.normal(0, 0.5, len(hours))
+    )
+    cases.append(
+        ("hourly-21d", frame(hours, hourly), "h", quiet.model_copy(update={"horizon": 48}))
+    )
+    b1 = frame(daily, series_values(1, 3 * 365, seed=11)[0])
+    cases.append(("flat", b1, "D", quiet.model_copy(update={"growth": "flat"})))
+    cases.append(
+        ("multiplicative", b1, "D", quiet.model_copy(update={"seasonality_mode": "multiplicative"}))
+    )
+    cases.append(("flexible", b1, "D", quiet.model_copy(update={"changepoint_prior_scale": 0.5})))
+    return cases
