@@ -35,6 +35,11 @@ class Params(BaseModel):
 
     # --- reading the file -------------------------------------------------
     date_column: str | None = Field(None, description="Name of the date column (default: found).")
+    date_format: str | None = Field(
+        None,
+        description="strftime layout of the date column (e.g. %d|%m|%Y) when it is unusual "
+        "(default: found).",
+    )
     value_columns: tuple[str, ...] | None = Field(
         None, description="Value column(s) to forecast, comma-separated (default: found)."
     )
@@ -106,6 +111,13 @@ class Params(BaseModel):
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _strftime_layout(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError("date_format is a strftime layout such as %d.%m.%Y (with % codes)")
         return value
 
     @field_validator("output_name")

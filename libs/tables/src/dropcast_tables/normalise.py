@@ -51,6 +51,8 @@ class Normalised:
     frame: pd.DataFrame
     quality: dict[str, Any] = field(default_factory=dict)
     frequencies: dict[str, str] = field(default_factory=dict)
+    # Guesses a person should know about, one sentence each (for the report's warnings).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def series_count(self) -> int:
@@ -113,9 +115,14 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
     frame = frame.assign(series_id=_without_unused(frame["series_id"]))
     if params.frequency:
         frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), params.frequency)
+    elif roles.layout == "periods":
+        # The columns are the calendar: a row with gaps is still yearly (or quarterly).
+        columns = pd.DataFrame({"series_id": "periods", "ds": pd.Series(date.stamps)})
+        step = frequency.infer(columns.sort_values("ds").drop_duplicates())["periods"]
+        frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), step)
     else:
         frequencies = frequency.infer(frame)
-    actions = _reading_actions(log_, malformed) + report.pop("actions")
+    actions = roles.actions() + _reading_actions(log_, malformed) + report.pop("actions")
     report_out = {
         "source": name,
         "format": sniffed.dialect.describe(),
@@ -145,8 +152,11 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         },
         "gaps": frequency.gaps(frame, frequencies),
         "actions": actions,
+        "warnings": list(sniffed.warnings),
     }
-    return Normalised(_with_string_ids(frame)[COLUMNS], report_out, frequencies)
+    return Normalised(
+        _with_string_ids(frame)[COLUMNS], report_out, frequencies, list(sniffed.warnings)
+    )
 
 
 def _without_unused(ids: pd.Series) -> pd.Series:
@@ -290,6 +300,9 @@ def _collect(
     collected: _Collected,
     where: _Where,
 ) -> None:
+    if date.combine == "periods":
+        _collect_periods(batch, roles, date, sniffed, log_, collected, where)
+        return
     stamps = _stamps(batch, date)
     raw = batch.column(date.columns[0])
     absent = np.asarray(pc.is_null(raw).to_numpy(zero_copy_only=False), dtype=bool)
@@ -319,6 +332,36 @@ def _collect(
         collected.add(kept, stamps[keep], values[keep])
 
 
+def _collect_periods(
+    batch: pa.RecordBatch,
+    roles: Roles,
+    date: DateSpec,
+    sniffed: Sniffed,
+    log_: quality.QualityLog,
+    collected: _Collected,
+    where: _Where,
+) -> None:
+    """Periods as columns: each row a series, each period column one timestamp of it.
+
+    Empty cells are no observation (the trailing years a statistics office
+    has not published yet), so they are dropped here rather than filled.
+    """
+    ids = _series_ids(batch, roles, log_, where)
+    if ids is None:
+        ids = _value_series_id(None, "", roles, batch.num_rows)
+    named = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
+    for column, stamp in zip(roles.values, date.stamps, strict=True):
+        cells = batch.column(column)
+        values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
+        log_.non_numeric.add(int((bad & named).sum()), _examples(cells, bad & named, column, where))
+        keep = named & ~np.isnan(values)
+        if not keep.any():
+            continue
+        kept = pc.dictionary_encode(pc.filter(ids, pa.array(keep)).dictionary_decode())
+        stamps = np.full(int(keep.sum()), np.datetime64(stamp, "ns"), dtype="datetime64[ns]")
+        collected.add(kept, stamps, values[keep])
+
+
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
     if date.combine == "single":
         assert date.format is not None
@@ -334,7 +377,7 @@ def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
 def _series_ids(
     batch: pa.RecordBatch, roles: Roles, log_: quality.QualityLog, where: _Where
 ) -> pa.DictionaryArray | None:
-    if roles.layout != "long":
+    if roles.layout == "wide" or not roles.ids:
         return None
     parts = [batch.column(c) for c in roles.ids]
     missing = np.zeros(batch.num_rows, dtype=bool)
@@ -363,12 +406,13 @@ def _value_series_id(
     ids: pa.DictionaryArray | None, column: str, roles: Roles, rows: int
 ) -> pa.Array:
     if ids is not None:
-        if len(roles.values) == 1:
+        if len(roles.values) == 1 or roles.layout == "periods":
             return ids
         # Distinct ids with the same suffix stay distinct: join the dictionary only.
         names = pc.binary_join_element_wise(ids.dictionary, pa.scalar(column), ID_SEPARATOR)
         return pa.DictionaryArray.from_arrays(ids.indices, names)
-    sid = column if len(roles.values) > 1 else DEFAULT_SERIES_ID
+    several = len(roles.values) > 1 and roles.layout != "periods"
+    sid = column if several else DEFAULT_SERIES_ID
     # One repeated name: a dictionary array costs 4 bytes a row, not a string each.
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype="int32")), pa.array([sid]))
 
