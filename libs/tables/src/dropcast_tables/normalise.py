@@ -108,9 +108,9 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
             log_.rows_read += batch.num_rows
             limits.check_rows(log_.rows_read, name)
             where = _Where(start, first_line if exact_lines else None)
-            _collect(batch, roles, date, sniffed, log_, collected, where)
+            log_.rows_used += _collect(batch, roles, date, sniffed, log_, collected, where)
             limits.check_series(len(collected.series), name)
-    _refuse_bad_shape(name, log_, malformed, len(roles.values))
+    _refuse_bad_shape(name, log_, malformed, len(roles.values), date)
     frame, report = quality.clean(collected.into_frame(), params, name)
     frame = frame.assign(series_id=_without_unused(frame["series_id"]))
     if params.frequency:
@@ -129,7 +129,9 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         "columns": {**roles.describe(), "date_format": date.describe()},
         "rows": {
             "read": log_.rows_read,
-            "used": len(frame),
+            # Rows that gave the table a value; in wide files a row gives several.
+            "used": log_.rows_used,
+            "values": len(frame),
             "malformed": {"count": malformed.count, "examples": malformed.examples},
         },
         "dates": {
@@ -299,10 +301,10 @@ def _collect(
     log_: quality.QualityLog,
     collected: _Collected,
     where: _Where,
-) -> None:
+) -> int:
+    """Add a block's canonical rows; returns how many of its rows gave a value."""
     if date.combine == "periods":
-        _collect_periods(batch, roles, date, sniffed, log_, collected, where)
-        return
+        return _collect_periods(batch, roles, date, sniffed, log_, collected, where)
     stamps = _stamps(batch, date)
     raw = batch.column(date.columns[0])
     absent = np.asarray(pc.is_null(raw).to_numpy(zero_copy_only=False), dtype=bool)
@@ -318,10 +320,12 @@ def _collect(
     if ids is not None:
         keep &= np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
     every = bool(keep.all())
+    valued = np.zeros(batch.num_rows, dtype=bool)
     for column in roles.values:
         cells = batch.column(column)
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
         log_.non_numeric.add(int((bad & keep).sum()), _examples(cells, bad & keep, column, where))
+        valued |= ~np.isnan(values)
         sid = _value_series_id(ids, column, roles, batch.num_rows)
         if every:  # the usual block: nothing to drop, nothing to copy
             collected.add(sid, stamps, values)
@@ -330,6 +334,7 @@ def _collect(
         if ids is not None:  # forget the ids whose every row was dropped
             kept = pc.dictionary_encode(kept.dictionary_decode())
         collected.add(kept, stamps[keep], values[keep])
+    return int((valued & keep).sum())
 
 
 def _collect_periods(
@@ -340,7 +345,7 @@ def _collect_periods(
     log_: quality.QualityLog,
     collected: _Collected,
     where: _Where,
-) -> None:
+) -> int:
     """Periods as columns: each row a series, each period column one timestamp of it.
 
     Empty cells are no observation (the trailing years a statistics office
@@ -350,16 +355,19 @@ def _collect_periods(
     if ids is None:
         ids = _value_series_id(None, "", roles, batch.num_rows)
     named = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
+    valued = np.zeros(batch.num_rows, dtype=bool)
     for column, stamp in zip(roles.values, date.stamps, strict=True):
         cells = batch.column(column)
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
         log_.non_numeric.add(int((bad & named).sum()), _examples(cells, bad & named, column, where))
         keep = named & ~np.isnan(values)
+        valued |= keep
         if not keep.any():
             continue
         kept = pc.dictionary_encode(pc.filter(ids, pa.array(keep)).dictionary_decode())
         stamps = np.full(int(keep.sum()), np.datetime64(stamp, "ns"), dtype="datetime64[ns]")
         collected.add(kept, stamps, values[keep])
+    return int(valued.sum())
 
 
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
@@ -461,8 +469,16 @@ def _settle_day_month(sniffed: Sniffed, spec: DateSpec, limits: Limits) -> DateS
     return dataclasses.replace(spec, format=dataclasses.replace(fmt, dayfirst=order))
 
 
+def _place(example: dict[str, Any]) -> str:
+    return f"line {example['line']}" if "line" in example else f"row {example['row']}"
+
+
 def _refuse_bad_shape(
-    name: str, log_: quality.QualityLog, malformed: MalformedRows, value_columns: int
+    name: str,
+    log_: quality.QualityLog,
+    malformed: MalformedRows,
+    value_columns: int,
+    date: DateSpec,
 ) -> None:
     rows = log_.rows_read
     if malformed.count and malformed.count > MAX_MALFORMED_SHARE * (rows + malformed.count):
@@ -477,14 +493,16 @@ def _refuse_bad_shape(
             {"count": malformed.count, **first},
         )
     if log_.bad_dates.count and log_.bad_dates.count > MAX_BAD_DATE_SHARE * rows:
-        first = log_.bad_dates.examples[0]
+        examples = log_.bad_dates.examples
+        first = examples[0]
+        listed = ", ".join(f"{e['value']!r} ({_place(e)})" for e in examples)
         raise InputError(
             "unparseable_dates",
-            f"{name} has {log_.bad_dates.count} dates that cannot be read "
-            f"(first: {first['value']!r} at row {first['row']})",
-            "Write every date the same way, e.g. ISO 2024-01-31; dropcast reads one date "
-            "format per file.",
-            {"count": log_.bad_dates.count, **first},
+            f"{name} has {log_.bad_dates.count} dates in column {first['column']!r} that "
+            f"cannot be read as {date.describe()}, the layout of the others: {listed}",
+            "Write every date the same way, e.g. ISO 2024-01-31 (dropcast reads one date "
+            "layout per file), or give the layout with date_format (strftime).",
+            {"count": log_.bad_dates.count, **first, "examples": examples},
         )
     cells = rows * max(1, value_columns)
     if log_.non_numeric.count and log_.non_numeric.count > MAX_NON_NUMERIC_SHARE * cells:

@@ -58,7 +58,9 @@ _MONTH_NAME = re.compile(r"^(month|mon|mm)$", re.IGNORECASE)
 _GENERATED_NAME = re.compile(r"^column_\d+$")
 # The share of cells a date layout must read in a column named as the date.
 _NAMED_DATE_SHARE = 0.5
-_INDEX_NAME = re.compile(r"^(unnamed: ?\d+|index|column_1|)$", re.IGNORECASE)
+_INDEX_NAME = re.compile(r"^(unnamed: ?\d+|index|column_1|obs|row|#|)$", re.IGNORECASE)
+# The World Bank DataBank writes a year column as "1960 [YR1960]".
+_LABEL_SUFFIX = re.compile(r"\s*\[[^\]]*\]$")
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,9 @@ def find_roles(sniffed: Sniffed, params: Params) -> Roles:
     layout = "long" if ids and params.layout != "wide" else "wide"
     if layout == "wide":
         ids = ()
-    numeric = [c for c in rest if c not in ids and profiles[c].numeric]
+    numeric = [
+        c for c in rest if c not in ids and profiles[c].numeric and not _is_date_part(profiles[c])
+    ]
     values = _values(name, numeric, params)
     if layout == "wide" and not params.id_columns:
         _refuse_hidden_long_format(sniffed, date, numeric, params)
@@ -203,6 +207,14 @@ def _with_date_format(cells: list[str], layout: str) -> dates.DateFormat | None:
         return None
     read = dates.parse(pd.Series(cells, dtype="object"), fmt).notna().mean()
     return fmt if read >= _NAMED_DATE_SHARE else None
+
+
+def _is_date_part(profile: _Profile) -> bool:
+    # BLS writes Year and Period beside a Label date: a year or month number
+    # beside the date column is part of the date, not a series to forecast.
+    name = profile.name.strip()
+    parts = (_YEAR_NAME, _QUARTER_NAME, _MONTH_NAME)
+    return profile.integer and any(p.match(name) for p in parts)
 
 
 def _is_blank(profile: _Profile) -> bool:
@@ -292,6 +304,10 @@ def _date_rank(profile: _Profile) -> tuple[int, int]:
     lowered = profile.name.strip().lower()
     by_name = 0 if lowered in _DATE_NAMES else 1 if dates.looks_like_time_name(lowered) else 2
     kind = profile.date.kind if profile.date else ""
+    if kind == "year" and len(set(profile.cells)) < len(profile.cells):
+        # BLS's Year beside a Label "2006 Jan": a year repeated down the rows is
+        # a part of the date when another column holds all of it.
+        return 3, 1
     # Integer-like layouts (year, epoch) are weaker evidence than a written date.
     by_kind = 1 if kind in ("year", "compact", "epoch_s", "epoch_ms") else 0
     return by_name, by_kind
@@ -342,7 +358,7 @@ def _ids(
         profile = profiles[column]
         if column in named_values:
             continue
-        if _ID_NAME.match(column.strip()):
+        if _ID_NAME.match(column.strip().replace(" ", "_")):
             found.append(column)
         elif not profile.numeric and profile.cells:
             distinct = len(set(profile.cells))
@@ -352,7 +368,11 @@ def _ids(
     if not found:
         return (), ()
     keys = _date_keys(sniffed, date)
-    ids = [c for c in found if not _describes_rows(sniffed, c, keys)]
+    ids = [
+        c
+        for c in found
+        if not _describes_rows(sniffed, c, keys) and not _constant_note(sniffed, profiles[c])
+    ]
     ids = _without_redundant(sniffed, ids, keys)
     return tuple(ids), tuple(c for c in found if c not in ids)
 
@@ -383,6 +403,17 @@ def _describes_rows(sniffed: Sniffed, column: str, keys: list[tuple[str | None, 
             groups.setdefault(key, set()).add(value)
     values = set().union(*groups.values()) if groups else set()
     return len(values) > 1 and all(len(v) == 1 for v in groups.values())
+
+
+def _constant_note(sniffed: Sniffed, profile: _Profile) -> bool:
+    """One text value down a whole file (not just its sample), under no id-like name.
+
+    It would name a single series after a remark ("checked"); in a long file
+    sorted by id whose sample holds only the first id, nothing tells, so the
+    column stays an id.
+    """
+    named = _ID_NAME.match(profile.name.strip().replace(" ", "_"))
+    return sniffed.complete and not named and len(set(profile.cells)) == 1
 
 
 def _repeats(sniffed: Sniffed, columns: list[str], keys: list[tuple[str | None, ...]]) -> int:
@@ -439,13 +470,14 @@ def _periods_as_columns(
     if params.layout == "long":
         return None
     names = [c for c in sniffed.columns if not _is_blank(profiles[c])]
-    labels = [c for c in names if dates.detect([c], "period", assume_time=True) is not None]
+    label = {c: _LABEL_SUFFIX.sub("", c) for c in names}
+    labels = [c for c in names if dates.detect([label[c]], "period", assume_time=True)]
     if len(labels) < 2:
         return None
-    fmt = dates.detect(labels, "period", assume_time=True)
+    fmt = dates.detect([label[c] for c in labels], "period", assume_time=True)
     if fmt is None:
         return None
-    stamps = dates.parse(pd.Series(labels, dtype="object"), fmt)
+    stamps = dates.parse(pd.Series([label[c] for c in labels], dtype="object"), fmt)
     if stamps.isna().any() or not (
         stamps.is_monotonic_increasing or stamps.is_monotonic_decreasing
     ):

@@ -34,6 +34,9 @@ SAMPLE_ROWS = 1000
 DELIMITERS = ("\t", ";", "|", ",")
 # The Windows code pages a non-UTF-8 export is told apart in (the usual one first).
 CODE_PAGES = ("cp1252", "cp1250", "cp1251")
+# Letters a page gives for bytes that, read in another page, are common letters:
+# Czech ě ř ů read as cp1252 are ì ø ù; French à read as cp1250 is ŕ.
+_UNLIKELY_LETTERS = {"cp1252": "ìøùðþÌØÙÐÞ", "cp1250": "ŕĺľŔĹĽ"}
 _PAGE_NAMES = {
     "cp1252": "Western",
     "cp1250": "Central European",
@@ -101,6 +104,8 @@ class Sniffed:
     rows: list[list[str | None]]
     # Guesses a person should know about (an encoding chosen between close code pages).
     warnings: list[str] = field(default_factory=list)
+    # Whether the sample is the whole file.
+    complete: bool = False
 
     def line_of(self, index: int) -> int | None:
         """The file line of sample row ``index`` (None when quoted newlines blur it)."""
@@ -290,13 +295,24 @@ def _code_page(head: bytes) -> tuple[str, str | None]:
     if not valid:
         return "latin-1", None
     texts = dict(valid)
-    best = from_bytes(head, cp_isolation=[page for page, _ in valid]).best()
-    chosen = codecs.lookup(best.encoding).name if best is not None else valid[0][0]
-    chosen = chosen if chosen in texts else valid[0][0]
+    matches = from_bytes(head, cp_isolation=[page for page, _ in valid])
+    chaos = {codecs.lookup(m.encoding).name: m.chaos for m in matches}
+    # The least chaotic reading; on a tie (short texts often tie) the one
+    # whose accented letters are the likelier ones, then the usual page.
+    chosen = min(
+        valid,
+        key=lambda pv: (
+            chaos.get(pv[0], 1.0),
+            sum(pv[1].count(c) for c in _UNLIKELY_LETTERS.get(pv[0], "")),
+            CODE_PAGES.index(pv[0]),
+        ),
+    )[0]
     same = [page for page, text in valid if text == texts[chosen]]
     if CODE_PAGES[0] in same:
         chosen = CODE_PAGES[0]
-    others = [page for page, _ in valid if page not in same]
+    # Only a page that reads as well as the chosen one makes the choice a guess.
+    close = chaos.get(chosen, 0.0) + 0.01
+    others = [page for page, _ in valid if page not in same and chaos.get(page, 1.0) <= close]
     if not others:
         return chosen, None
     return chosen, (
@@ -398,7 +414,7 @@ def _sniff_text(
         raise _empty(name)
     hinted = _DELIMITER_NAMES.get(hint.group(1).lower(), hint.group(1)) if hint else None
     delimiter = _delimiter(lines[skip : skip + 200], params, hinted)
-    skip += _preamble(lines[skip : skip + 200], delimiter, name)
+    skip += _preamble(lines[skip : skip + 200], delimiter)
     body = lines[skip:]
     footnotes = frozenset() if truncated else _footnotes(body, delimiter)
     if footnotes:
@@ -444,7 +460,8 @@ def _sniff_text(
         fmt,
         footnotes,
     )
-    return Sniffed(path, name, dialect, columns, rows)
+    complete = not truncated and len(rows) < SAMPLE_ROWS
+    return Sniffed(path, name, dialect, columns, rows, complete=complete)
 
 
 def _records(
@@ -491,7 +508,7 @@ def _table_width(widths: list[int]) -> int:
     return Counter(w for w in widths if w).most_common(1)[0][0]
 
 
-def _preamble(lines: list[str], delimiter: str, name: str) -> int:
+def _preamble(lines: list[str], delimiter: str) -> int:
     """How many lines above the header are notes, not the table.
 
     Statistics offices and central banks put a title, the source and the
@@ -502,26 +519,14 @@ def _preamble(lines: list[str], delimiter: str, name: str) -> int:
     """
     widths = _widths(lines, delimiter)
     width = _table_width(widths)
-    if widths[0] >= width - (1 if width > 2 else 0):
+    if widths[0] >= width:
         return 0
-    for at in range(1, min(len(lines), MAX_PREAMBLE_LINES)):
+    slack = 1 if width > 2 else 0
+    for at in range(min(len(lines), MAX_PREAMBLE_LINES)):
         following = [w for w in widths[at + 1 : at + 4] if w]
-        if (
-            widths[at] >= width - (1 if width > 2 else 0)
-            and following
-            and (all(w == width for w in following))
-        ):
+        if widths[at] >= width - slack and following and all(w == width for w in following):
             return at
-    if all(w <= 2 for w in widths):
-        return 0  # a two-column table with ragged rows: the reader reports them
-    raise InputError(
-        "no_table_found",
-        f"{name} starts with notes but no table follows them in its first "
-        f"{min(len(lines), MAX_PREAMBLE_LINES)} lines",
-        "Upload the table itself: a header row, then one row per date (or per series), "
-        "every row with the same number of fields; notes above it are skipped.",
-        {"lines_checked": min(len(lines), MAX_PREAMBLE_LINES)},
-    )
+    return 0  # no clear start: ragged rows are the reader's to report
 
 
 def _last_full_line(body: list[str], delimiter: str) -> int:
@@ -575,7 +580,8 @@ def _period_labels(first: list[str]) -> bool:
     """Whether a row names periods, evenly spaced (``1960,1961,…``, ``2020Q1,2020Q2,…``)."""
     import pandas as pd
 
-    labels = [c for c in first if c and dates.detect([c], "period", assume_time=True)]
+    cells = [re.sub(r"\s*\[[^\]]*\]$", "", c) for c in first if c]
+    labels = [c for c in cells if dates.detect([c], "period", assume_time=True)]
     if len(labels) < 3:
         return False
     fmt = dates.detect(labels, "period", assume_time=True)
@@ -641,7 +647,8 @@ def _sniff_parquet(path: Path, name: str, params: Params, limits: Limits) -> Sni
     data = [strings.column(j).to_pylist() for j in range(strings.num_columns)]
     rows = [_cells([c or "" for c in row]) for row in zip(*data, strict=True)]
     fmt = numbers.NumberFormat(params.decimal or ".")
-    return Sniffed(path, name, Dialect("parquet", numbers=fmt), columns, rows)
+    complete = parquet.metadata.num_rows == len(rows)
+    return Sniffed(path, name, Dialect("parquet", numbers=fmt), columns, rows, complete=complete)
 
 
 def malformed_parquet(name: str, exc: BaseException) -> InputError:
