@@ -519,10 +519,12 @@ def _preamble(lines: list[str], delimiter: str) -> int:
     """
     widths = _widths(lines, delimiter)
     width = _table_width(widths)
-    if widths[0] >= width:
-        return 0
     slack = 1 if width > 2 else 0
     for at in range(min(len(lines), MAX_PREAMBLE_LINES)):
+        if at + 1 < len(widths) and not widths[at + 1] and widths[at]:
+            # A line with a blank line below it is a note (a header has its rows
+            # right below), whatever its width: "Last Updated Date","2024-06-28",
+            continue
         following = [w for w in widths[at + 1 : at + 4] if w]
         if widths[at] >= width - slack and following and all(w == width for w in following):
             return at
