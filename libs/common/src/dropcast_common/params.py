@@ -113,6 +113,18 @@ class Params(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("frequency")
+    @classmethod
+    def _frequency_alias(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from dropcast_common import frequency  # pandas, only when a frequency is set
+
+        try:
+            return frequency.canonical(value)
+        except InputError as exc:
+            raise ValueError(f"{exc.message}. {exc.hint}") from exc
+
     @field_validator("date_format")
     @classmethod
     def _strftime_layout(cls, value: str | None) -> str | None:

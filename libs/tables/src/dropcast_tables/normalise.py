@@ -77,8 +77,6 @@ def normalise(path: Path, name: str, params: Params, limits: Limits | None = Non
 
 
 def _normalise(path: Path, name: str, params: Params, limits: Limits) -> Normalised:
-    if params.frequency:
-        frequency.validate(params.frequency)
     sniffed = sniff(path, name, params, limits)
     roles = find_roles(sniffed, params)
     if roles.layout == "wide":
