@@ -96,7 +96,7 @@ def test_unknown_frequency_parameter_is_an_input_error() -> None:
         resolve({"frequency": "fortnightly"})
     assert caught.value.code == "invalid_parameter"
     assert caught.value.details["parameter"] == "frequency"
-    assert "MS" in caught.value.message
+    assert "MS" in caught.value.hint
 
 
 @pytest.mark.parametrize(

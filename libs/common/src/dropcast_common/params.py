@@ -28,6 +28,14 @@ METADATA_PREFIX = "dropcast-"
 Toggle = Literal["auto"] | bool
 
 
+class HintedValueError(ValueError):
+    """A validator's refusal that carries the hint to show instead of the generic one."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 class Params(BaseModel):
     """Every parameter a user can set, with its default. Documented in the README table."""
 
@@ -123,7 +131,7 @@ class Params(BaseModel):
         try:
             return frequency.canonical(value)
         except InputError as exc:
-            raise ValueError(f"{exc.message}. {exc.hint}") from exc
+            raise HintedValueError("not a pandas offset alias", exc.hint) from exc
 
     @field_validator("date_format")
     @classmethod
@@ -193,10 +201,14 @@ def resolve(*layers: Mapping[str, Any]) -> Params:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"])
+        cause = err.get("ctx", {}).get("error")
+        hint = f"Fix the value of {name!r}; the README's parameter table gives its type and range."
+        if isinstance(cause, HintedValueError):
+            hint = cause.hint
         raise InputError(
             "invalid_parameter",
             f"parameter {name!r} has an invalid value {merged.get(name)!r}: {err['msg']}",
-            f"Fix the value of {name!r}; the README's parameter table gives its type and range.",
+            hint,
             {"parameter": name, "value": str(merged.get(name))},
         ) from exc
 
