@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -201,8 +201,8 @@ def detect(
         return DateFormat("strptime", "ymd")
     if share(_DMY) >= min_share:
         return DateFormat("dmy", dayfirst=_order_from(values) if dayfirst is None else dayfirst)
-    sample = pd.Series(values[:200], dtype="object")
-    if quarter_parts(sample)[1].notna().mean() >= min_share:
+    sample = values[:200]
+    if _share_of(sample, _is_quarter) >= min_share:
         return DateFormat("quarter")
     if share(_YEAR_MONTH) >= min_share or (named and share(_YEAR_MONTH_POINT) >= min_share):
         return DateFormat("year_month")
@@ -221,15 +221,34 @@ def detect(
         # A column of years one after another (1871, 1872, …) is a date whatever its
         # name, header or none: a value column does not count up a year a row.
         return DateFormat("year")
-    if month_name_parts(sample)["month"].notna().mean() >= min_share:
+    if _share_of(sample, _is_month_name) >= min_share:
         return DateFormat("month_name")
     if not any(_MONTH_WORD.search(v) for v in values[:50]):
         return None
+    named_sample = pd.Series(sample, dtype="object")
     for fmt in _NAMED_FORMATS:
-        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(named_sample, format=fmt, errors="coerce")
         if parsed.notna().mean() >= min_share:
             return DateFormat("strptime", fmt)
     return None
+
+
+def _share_of(values: Sequence[str], test: Callable[[str], bool]) -> float:
+    # Plain Python on a sample of at most 200 cells: sniffing asks this of single
+    # cells too, where building a pandas Series would cost more than the answer.
+    return sum(1 for v in values if test(v)) / len(values) if values else 0.0
+
+
+def _is_quarter(value: str) -> bool:
+    return any(p.match(value) for p in _QUARTER_PATTERNS)
+
+
+def _is_month_name(value: str) -> bool:
+    for pattern in _MONTH_NAME_PATTERNS:
+        match = pattern.match(value)
+        if match and match.group("mon").lower() in _MONTH_TOKENS:
+            return True
+    return False
 
 
 def _successive_years(values: Sequence[str]) -> bool:
