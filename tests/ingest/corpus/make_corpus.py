@@ -12,7 +12,7 @@ countries, 1990-2013), ``copper``, ``longley`` and ``interest_inflation``
 written in the form the named exporter uses: the World Bank API download
 and DataBank, IMF and Eurostat periods-as-columns tables, BLS preambles
 and series reports, Excel's European CSV with its ``sep=;`` line, Destatis,
-INSEE and INE period labels, ISO weeks. Each case writes one
+INSEE and INE period labels, ISO weeks, OECD.Stat's long export. Each case writes one
 file in ``files/`` and, built from the source independently of the code
 under test, the exact canonical table it must produce in ``expected/``;
 ``cases.json`` holds each case's parameters and per-series frequency.
@@ -688,6 +688,28 @@ def imf_quarters_as_columns() -> Case:
         rows.append(["United States", "111", code, *[repr(float(v)) for v in raw[code]]])
     out = pd.DataFrame(rows, columns=["Country Name", "Country Code", "Indicator", *labels])
     return "imf_macro_quarters.csv", _quoted(out).encode(), {}, expected
+
+
+@freq("QS")
+def oecd_long_with_flag_codes() -> Case:
+    """OECD.Stat's export: constant LOCATION/INDICATOR, SUBJECT per measure, TIME 1959-Q1,
+    an empty Flag Codes column."""
+    raw, expected = _macro()
+    parts = [
+        pd.DataFrame(
+            {
+                "LOCATION": "USA",
+                "INDICATOR": "MACRO",
+                "SUBJECT": code,
+                "FREQUENCY": "Q",
+                "TIME": raw["year"].astype(str) + "-Q" + raw["quarter"].astype(str),
+                "Value": raw[code],
+                "Flag Codes": "",
+            }
+        )
+        for code in _MACRO
+    ]
+    return "DP_LIVE_macro.csv", text(pd.concat(parts)), {}, expected
 
 
 @freq("MS")

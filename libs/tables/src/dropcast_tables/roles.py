@@ -115,8 +115,9 @@ class Roles:
     def actions(self) -> list[str]:
         """What the roles decided that a person should hear about."""
         return [
-            f"ignored column {column!r}: its values describe rows but name no series "
-            "(no date repeats across them); set id_columns to use it"
+            f"ignored column {column!r}: it names no series of its own (its values describe "
+            "rows, with no date repeated across them, or are one value, or tell apart no "
+            "series the other ids don't); set id_columns to use it"
             for column in self.attributes
         ]
 
@@ -158,6 +159,11 @@ def find_roles(sniffed: Sniffed, params: Params) -> Roles:
     numeric = [
         c for c in rest if c not in ids and profiles[c].numeric and not _is_date_part(profiles[c])
     ]
+    empty = [c for c in numeric if not profiles[c].cells]
+    if sniffed.complete and len(empty) < len(numeric):
+        # Empty throughout a file read whole (OECD's "Flag Codes"): no series. In a
+        # larger file an empty sample may be a series that starts late, so it stays.
+        numeric = [c for c in numeric if c not in empty]
     values = _values(name, numeric, params)
     if layout == "wide" and not params.id_columns:
         _refuse_hidden_long_format(sniffed, date, numeric, params)
