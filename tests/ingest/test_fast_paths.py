@@ -52,7 +52,7 @@ def reference_infer(frame: pd.DataFrame) -> dict[str, str]:
         month_start = bool((ds.dt.day == 1).all())
         month_end = bool(ds.dt.is_month_end.all())
         monthly = step >= pd.Timedelta(days=28) and (month_start or month_end)
-        out[str(sid)] = frequency._name(
+        name = frequency._name(
             frequency._Key(
                 step.value,
                 int(_most_common(months)) if monthly else None,
@@ -64,6 +64,8 @@ def reference_infer(frame: pd.DataFrame) -> dict[str, str]:
                 ds.iloc[0].month,
             )
         )
+        assert name is not None  # two timestamps or more always have one
+        out[str(sid)] = name
     return out
 
 
