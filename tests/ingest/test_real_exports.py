@@ -116,6 +116,15 @@ def test_period_columns_that_are_not_evenly_spaced_are_not_a_calendar(tmp_path: 
     assert error.code == "no_date_column"
 
 
+def test_statistics_office_flags_are_stripped_but_words_are_not_numbers(tmp_path: Path) -> None:
+    header = "geo\\time\t2019 \t2020 \t2021 \t2022 \n"
+    good = _read(tmp_path, header + "AT\t1.5 \t1.4 p\t: c\t1.6 e\nBE\t2.5 \t2.4 \t2.3 \t2.2 \n")
+    assert good.frame[good.frame["series_id"] == "AT"]["y"].tolist() == [1.5, 1.4, 1.6]
+    bad = "AT\tabout 1\tsoon\tn.a. yet\t?\nBE\tnone yet\t2.4 \tlater\tlater\n"
+    error = _refused(tmp_path, header + bad)
+    assert error.code == "non_numeric_values"
+
+
 # --- family 4: period labels ----------------------------------------------------------------
 
 

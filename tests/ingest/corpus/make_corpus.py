@@ -12,7 +12,8 @@ countries, 1990-2013), ``copper``, ``longley`` and ``interest_inflation``
 written in the form the named exporter uses: the World Bank API download
 and DataBank, IMF and Eurostat periods-as-columns tables, BLS preambles
 and series reports, Excel's European CSV with its ``sep=;`` line, Destatis,
-INSEE and INE period labels, ISO weeks, OECD.Stat's long export. Each case writes one
+INSEE and INE period labels, ISO weeks, OECD.Stat's long export,
+Eurostat's TSV with its flags. Each case writes one
 file in ``files/`` and, built from the source independently of the code
 under test, the exact canonical table it must produce in ``expected/``;
 ``cases.json`` holds each case's parameters and per-series frequency.
@@ -676,6 +677,33 @@ def worldbank_databank_footnotes() -> Case:
     body = out.to_csv(index=False, lineterminator="\n")
     notes = "\n\nData from database: World Development Indicators\nLast Updated: 06/28/2024\n"
     return "databank_fertility.csv", (body + notes).encode(), {}, expected
+
+
+@freq("YS")
+def eurostat_tsv_with_flags() -> Case:
+    """Family 3: Eurostat's TSV: dimensions joined by commas in the first column, years
+    with a trailing space, ":" for no value and flags after values (1.9 p)."""
+    raw, years, _ = _fertility()
+    rows = []
+    for _, row in raw.iterrows():
+        cells = []
+        for k, year in enumerate(years):
+            value = row[year]
+            flag = " p" if k == len(years) - 3 else " e" if k % 7 == 3 else ""
+            cells.append(": " if pd.isna(value) else f"{value}{flag}")
+        rows.append("\t".join([f"A,NR,{row['Country Code']}", *cells]))
+    header = "\t".join(["freq,indic_de,geo\\TIME_PERIOD", *(f"{y} " for y in years)])
+    long = raw.melt(id_vars=["Country Code"], value_vars=years, var_name="year", value_name="y")
+    expected = canon(
+        pd.DataFrame(
+            {
+                "series_id": "A,NR," + long["Country Code"],
+                "ds": pd.to_datetime(long["year"], format="%Y"),
+                "y": pd.to_numeric(long["y"]),
+            }
+        )
+    )
+    return "demo_find.tsv", ("\n".join([header, *rows]) + "\n").encode(), {}, expected
 
 
 @freq("QS")

@@ -355,7 +355,7 @@ def _collect_periods(
     named = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
     valued = np.zeros(batch.num_rows, dtype=bool)
     for column, stamp in zip(roles.values, date.stamps, strict=True):
-        cells = batch.column(column)
+        cells = _without_flags(batch.column(column))
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
         log_.non_numeric.add(int((bad & named).sum()), _examples(cells, bad & named, column, where))
         keep = named & ~np.isnan(values)
@@ -366,6 +366,16 @@ def _collect_periods(
         stamps = np.full(int(keep.sum()), np.datetime64(stamp, "ns"), dtype="datetime64[ns]")
         collected.add(kept, stamps, values[keep])
     return int(valued.sum())
+
+
+def _without_flags(cells: pa.Array) -> pa.Array:
+    """Eurostat's cells: ``1.4 p`` (provisional), ``: c`` (confidential, no value).
+
+    Statistics offices flag a value with letters after it and write ``:`` for
+    none; the flag says how the value was made, the number is the value.
+    """
+    cells = pc.replace_substring_regex(cells, r"^\s*:\s*[a-z]{0,3}\s*$", "")
+    return pc.replace_substring_regex(cells, r"^(\s*[-+]?[\d.,]*\d)\s+[a-z]{1,3}\s*$", r"\1")
 
 
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
