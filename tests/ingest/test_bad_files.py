@@ -84,13 +84,27 @@ BAD: dict[str, tuple[str, bytes, dict[str, Any], str, str]] = {
         "ambiguous_date_column",
         "date_column",
     ),
-    "several-value-columns-long": (
+    "preamble-without-a-table": (
         "a.csv",
-        b"firm,date,invest,capital\nA,2024-01-01,1,2\nA,2024-01-02,3,4\nB,2024-01-01,5,6\n"
-        b"B,2024-01-02,7,8\n",
+        b'"Data Source","World Development Indicators",\n\n"Last Updated Date","2024-06-28",\n',
         {},
-        "ambiguous_value_column",
-        "value_columns",
+        "no_table_found",
+        "table itself",
+    ),
+    "web-page-saved-as-csv": (
+        "a.csv",
+        b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n"
+        b"<body><h1>Not Found</h1></body></html>\n",
+        {},
+        "unsupported_format",
+        "browser",
+    ),
+    "date-format-that-does-not-read": (
+        "a.csv",
+        b"when,y\n01|02|2024,1\n02|02|2024,2\n03|02|2024,3\n",
+        {"date_column": "when", "date_format": "%Y-%m-%d"},
+        "unparseable_dates",
+        "date_format",
     ),
     "day-or-month": (
         "a.csv",

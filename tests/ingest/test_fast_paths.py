@@ -46,14 +46,13 @@ def reference_infer(frame: pd.DataFrame) -> dict[str, str]:
         ds = group["ds"]
         steps = ds.diff().dropna()
         if steps.empty:
-            out[str(sid)] = "D"
-            continue
+            continue  # one timestamp: no frequency
         months = (ds.dt.year * 12 + ds.dt.month).diff().dropna()
         step = pd.Timedelta(_most_common(steps))
         month_start = bool((ds.dt.day == 1).all())
         month_end = bool(ds.dt.is_month_end.all())
         monthly = step >= pd.Timedelta(days=28) and (month_start or month_end)
-        out[str(sid)] = frequency._name(
+        name = frequency._name(
             frequency._Key(
                 step.value,
                 int(_most_common(months)) if monthly else None,
@@ -65,6 +64,8 @@ def reference_infer(frame: pd.DataFrame) -> dict[str, str]:
                 ds.iloc[0].month,
             )
         )
+        assert name is not None  # two timestamps or more always have one
+        out[str(sid)] = name
     return out
 
 
@@ -104,6 +105,8 @@ def test_gaps_count_the_periods_each_series_misses(frame: pd.DataFrame) -> None:
     freqs = frequency.infer(frame)
     missing = {}
     for sid, group in frame.groupby("series_id", sort=False, observed=True):
+        if str(sid) not in freqs:
+            continue  # one timestamp: no frequency, so no gaps either
         first, last = group["ds"].iloc[0], group["ds"].iloc[-1]
         expected = len(pd.date_range(first, last, freq=freqs[str(sid)]))
         if expected > len(group):

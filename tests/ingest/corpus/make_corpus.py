@@ -3,7 +3,17 @@
 Sources (``sources/``, trimmed to a few KB each): statsmodels' co2,
 elec_equip, macrodata, sunspots, nile, grunfeld, danish_data and elnino;
 Prophet's test data (daily business days and 5-minute data); matplotlib's
-sample stock prices; the hyndsight reference series. Each case writes one
+sample stock prices; the hyndsight reference series. For the real-export
+cases (issue 17): statsmodels' World Bank ``fertility`` table (10
+countries, 1990-2013), ``copper``, ``longley`` and ``interest_inflation``
+(E6, first 40 quarters); vega_datasets' ``seattle-weather`` (90 days),
+``seattle-temps`` (120 hours), ``iowa-electricity``, ``us-employment``
+(60 months, 3 columns) and ``stocks`` (MSFT, AAPL, IBM from 2005). Each is
+written in the form the named exporter uses: the World Bank API download
+and DataBank, IMF and Eurostat periods-as-columns tables, BLS preambles
+and series reports, Excel's European CSV with its ``sep=;`` line, Destatis,
+INSEE and INE period labels, ISO weeks, OECD.Stat's long export,
+Eurostat's TSV with its flags. Each case writes one
 file in ``files/`` and, built from the source independently of the code
 under test, the exact canonical table it must produce in ``expected/``;
 ``cases.json`` holds each case's parameters and per-series frequency.
@@ -603,6 +613,493 @@ def hyndsight_notes_column() -> Case:
     return "hyndsight_notes.csv", text(out), {}, expected
 
 
+# --- real exports as statistics offices, spreadsheets and trading tools write them ----------
+# Each case below names the family of issue 17 it stands for; the frequency each must be
+# found to have is recorded with it (FREQUENCY), since a prefix no longer tells.
+
+FREQUENCY: dict[str, str] = {}
+
+
+def freq(alias: str) -> Callable[[Callable[[], Case]], Callable[[], Case]]:
+    def mark(fn: Callable[[], Case]) -> Callable[[], Case]:
+        FREQUENCY[fn.__name__] = alias
+        return case(fn)
+
+    return mark
+
+
+def _quoted(frame: pd.DataFrame, trailing_comma: bool = False) -> str:
+    body = frame.to_csv(index=False, quoting=csv.QUOTE_ALL, lineterminator="\n", na_rep="")
+    if trailing_comma:
+        body = "".join(line + ",\n" for line in body.splitlines())
+    return body
+
+
+def _fertility() -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """statsmodels' World Bank fertility table: one row a country, one column a year."""
+    raw = pd.read_csv(SOURCES / "fertility.csv", dtype=str)
+    years = [c for c in raw.columns if c.isdigit()]
+    long = raw.melt(id_vars=["Country Name"], value_vars=years, var_name="year", value_name="y")
+    long["y"] = pd.to_numeric(long["y"])
+    expected = canon(
+        pd.DataFrame(
+            {
+                "series_id": long["Country Name"],
+                "ds": pd.to_datetime(long["year"], format="%Y"),
+                "y": long["y"],
+            }
+        )
+    )
+    return raw, years, expected
+
+
+_WB_PREAMBLE = (
+    '"Data Source","World Development Indicators",\n\n"Last Updated Date","2024-06-28",\n\n'
+)
+
+
+@freq("YS")
+def worldbank_api_download() -> Case:
+    """Families 2, 3, 7: the API's CSV, a preamble, years as columns, a trailing comma."""
+    raw, _, expected = _fertility()
+    data = _WB_PREAMBLE + _quoted(raw, trailing_comma=True)
+    return "API_SP.DYN.TFRT.IN_DS2_en_csv_v2.csv", data.encode(), {}, expected
+
+
+@freq("YS")
+def worldbank_databank_footnotes() -> Case:
+    """Families 2, 3: DataBank's Data.csv: "1990 [YR1990]" columns, ".." cells, footnotes."""
+    raw, years, expected = _fertility()
+    out = raw.rename(columns={y: f"{y} [YR{y}]" for y in years}).rename(
+        columns={"Indicator Name": "Series Name", "Indicator Code": "Series Code"}
+    )
+    out = out.fillna("..")
+    body = out.to_csv(index=False, lineterminator="\n")
+    notes = "\n\nData from database: World Development Indicators\nLast Updated: 06/28/2024\n"
+    return "databank_fertility.csv", (body + notes).encode(), {}, expected
+
+
+@freq("YS")
+def eurostat_tsv_with_flags() -> Case:
+    """Family 3: Eurostat's TSV: dimensions joined by commas in the first column, years
+    with a trailing space, ":" for no value and flags after values (1.9 p)."""
+    raw, years, _ = _fertility()
+    rows = []
+    for _, row in raw.iterrows():
+        cells = []
+        for k, year in enumerate(years):
+            value = row[year]
+            flag = " p" if k == len(years) - 3 else " e" if k % 7 == 3 else ""
+            cells.append(": " if pd.isna(value) else f"{value}{flag}")
+        rows.append("\t".join([f"A,NR,{row['Country Code']}", *cells]))
+    header = "\t".join(["freq,indic_de,geo\\TIME_PERIOD", *(f"{y} " for y in years)])
+    long = raw.melt(id_vars=["Country Code"], value_vars=years, var_name="year", value_name="y")
+    expected = canon(
+        pd.DataFrame(
+            {
+                "series_id": "A,NR," + long["Country Code"],
+                "ds": pd.to_datetime(long["year"], format="%Y"),
+                "y": pd.to_numeric(long["y"]),
+            }
+        )
+    )
+    return "demo_find.tsv", ("\n".join([header, *rows]) + "\n").encode(), {}, expected
+
+
+@freq("QS")
+def imf_quarters_as_columns() -> Case:
+    """Family 3: an IMF-style table, one row an indicator, one column a quarter (1959Q1)."""
+    raw, expected = _macro()
+    labels = [f"{y}Q{q}" for y, q in zip(raw["year"], raw["quarter"], strict=True)]
+    rows = []
+    for code in _MACRO:
+        rows.append(["United States", "111", code, *[repr(float(v)) for v in raw[code]]])
+    out = pd.DataFrame(rows, columns=["Country Name", "Country Code", "Indicator", *labels])
+    return "imf_macro_quarters.csv", _quoted(out).encode(), {}, expected
+
+
+@freq("QS")
+def oecd_long_with_flag_codes() -> Case:
+    """OECD.Stat's export: constant LOCATION/INDICATOR, SUBJECT per measure, TIME 1959-Q1,
+    an empty Flag Codes column."""
+    raw, expected = _macro()
+    parts = [
+        pd.DataFrame(
+            {
+                "LOCATION": "USA",
+                "INDICATOR": "MACRO",
+                "SUBJECT": code,
+                "FREQUENCY": "Q",
+                "TIME": raw["year"].astype(str) + "-Q" + raw["quarter"].astype(str),
+                "Value": raw[code],
+                "Flag Codes": "",
+            }
+        )
+        for code in _MACRO
+    ]
+    return "DP_LIVE_macro.csv", text(pd.concat(parts)), {}, expected
+
+
+@freq("MS")
+def eurostat_months_as_columns() -> Case:
+    """Family 3: months as columns, 1995M01 …, one row (no id column: the series is y)."""
+    raw, expected = _elec()
+    labels = raw["ds"].dt.strftime("%YM%m").tolist()
+    out = pd.DataFrame([["I7", *raw.iloc[:, 1].tolist()]], columns=["indic", *labels])
+    return "eurostat_elec_equip.csv", text(out), {}, expected
+
+
+@freq("D")
+def seattle_weather_attribute_column() -> Case:
+    """Family 1: vega's seattle-weather, a weather word per row next to four measures."""
+    raw = src("seattle_weather.csv")
+    ds = pd.to_datetime(raw["date"], format="%Y/%m/%d")
+    columns = ["precipitation", "temp_max", "temp_min", "wind"]
+    data = (SOURCES / "seattle_weather.csv").read_bytes()
+    return "seattle-weather.csv", data, {}, wide(ds, raw, columns)
+
+
+@freq("D")
+def seattle_weather_weekday_excel() -> Case:
+    """Families 1, 2: Excel's European CSV: sep=; first, decimal comma, a weekday column."""
+    raw = src("seattle_weather.csv")
+    ds = pd.to_datetime(raw["date"], format="%Y/%m/%d")
+    out = pd.DataFrame(
+        {
+            "Datum": ds.dt.strftime("%d.%m.%Y"),
+            "Wochentag": ds.dt.day_name(),
+            "Tmax": raw["temp_max"].map(comma),
+        }
+    )
+    data = "sep=;\n" + out.to_csv(sep=";", index=False, lineterminator="\r\n")
+    return "wetter.csv", data.encode("cp1252"), {}, single(ds, raw["temp_max"])
+
+
+@freq("YS")
+def iowa_electricity_long() -> Case:
+    """vega's iowa-electricity: year dates, a source column, one value."""
+    raw = src("iowa_electricity.csv")
+    expected = canon(
+        pd.DataFrame({"series_id": raw["source"], "ds": raw["year"], "y": raw["net_generation"]})
+    )
+    return "iowa-electricity.csv", (SOURCES / "iowa_electricity.csv").read_bytes(), {}, expected
+
+
+@freq("YS")
+def iowa_electricity_bare_years_no_header() -> Case:
+    """Family 4: bare years and no header (`2001,35361`), one source."""
+    raw = src("iowa_electricity.csv")
+    fossil = raw[raw["source"] == "Fossil Fuels"]
+    out = pd.DataFrame({"y": fossil["year"].str[:4], "v": fossil["net_generation"]})
+    expected = single(pd.to_datetime(out["y"], format="%Y"), fossil["net_generation"])
+    return "fossil.csv", text(out, header=False), {}, expected
+
+
+@freq("MS")
+def us_employment_bls_preamble() -> Case:
+    """Family 2: notes above the header, as BLS downloads have them."""
+    raw = src("us_employment.csv")
+    ds = pd.to_datetime(raw["month"])
+    preamble = (
+        "Employment, Hours, and Earnings from the Current Employment Statistics survey\n"
+        "Series Id: CES0000000001\n"
+        "Seasonally Adjusted\n"
+        "Industry: Total nonfarm\n"
+        "\n"
+    )
+    data = preamble + raw.to_csv(index=False, lineterminator="\n")
+    return (
+        "bls_employment.csv",
+        data.encode(),
+        {},
+        wide(ds, raw, ["nonfarm", "construction", "manufacturing"]),
+    )
+
+
+@freq("MS")
+def us_employment_bls_series_report() -> Case:
+    """Families 1, 4: BLS's series report: Series ID, Year, Period M01, Label 2006 Jan."""
+    raw = src("us_employment.csv")
+    ds = pd.to_datetime(raw["month"])
+    out = pd.DataFrame(
+        {
+            "Series ID": "CES0000000001",
+            "Year": ds.dt.year,
+            "Period": ds.dt.strftime("M%m"),
+            "Label": ds.dt.strftime("%Y %b"),
+            "Value": raw["nonfarm"],
+        }
+    )
+    expected = canon(pd.DataFrame({"series_id": "CES0000000001", "ds": ds, "y": raw["nonfarm"]}))
+    return "bls_series_report.csv", text(out), {}, expected
+
+
+@freq("YS")
+def copper_statsmodels() -> Case:
+    """statsmodels' copper: YEAR and a TIME trend column; the user picks the measures."""
+    raw = src("copper.csv")
+    ds = pd.to_datetime(raw["YEAR"].astype(str), format="%Y")
+    columns = ["WORLDCONSUMPTION", "COPPERPRICE"]
+    data = (SOURCES / "copper.csv").read_bytes()
+    return "copper.csv", data, {"value_columns": ",".join(columns)}, wide(ds, raw, columns)
+
+
+@freq("YS")
+def longley_obs_column() -> Case:
+    """statsmodels' longley: an Obs counter first, YEAR last; six yearly measures."""
+    raw = src("longley.csv")
+    ds = pd.to_datetime(raw["YEAR"].astype(str), format="%Y")
+    columns = ["TOTEMP", "GNPDEFL", "GNP", "UNEMP", "ARMED", "POP"]
+    return "longley.csv", (SOURCES / "longley.csv").read_bytes(), {}, wide(ds, raw, columns)
+
+
+def _e6() -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw = src("e6.csv")
+    ds = pd.to_datetime(
+        pd.DataFrame({"year": raw["year"], "month": (raw["quarter"] - 1) * 3 + 1, "day": 1})
+    )
+    return raw.assign(ds=ds), wide(ds, raw, ["Dp", "R"])
+
+
+@freq("QS")
+def interest_inflation_year_quarter() -> Case:
+    """statsmodels' German interest and inflation: year and quarter columns."""
+    _, expected = _e6()
+    return "E6.csv", (SOURCES / "e6.csv").read_bytes(), {}, expected
+
+
+@freq("QS")
+def interest_inflation_qtr_spelling() -> Case:
+    """Family 4: "1972 Qtr 2", as spreadsheet pivot tables write quarters."""
+    raw, expected = _e6()
+    out = pd.DataFrame(
+        {
+            "Quarter": raw["year"].astype(str) + " Qtr " + raw["quarter"].astype(str),
+            "Dp": raw["Dp"],
+            "R": raw["R"],
+        }
+    )
+    return "e6_qtr.csv", text(out), {}, expected
+
+
+@freq("QS")
+def interest_inflation_german_quartal() -> Case:
+    """Families 4: "2. Quartal 1972" (Destatis), semicolons and decimal commas."""
+    raw, expected = _e6()
+    out = pd.DataFrame(
+        {
+            "Zeitraum": raw["quarter"].astype(str) + ". Quartal " + raw["year"].astype(str),
+            "Dp": raw["Dp"].map(comma),
+            "R": raw["R"].map(comma),
+        }
+    )
+    return "e6_quartal.csv", text(out, sep=";"), {}, expected
+
+
+@freq("QS")
+def macro_quarter_first() -> Case:
+    """Family 4: "1Q1959" quarters, as trading tools write them."""
+    raw, expected = _macro()
+    label = raw["quarter"].astype(str) + "Q" + raw["year"].astype(str)
+    out = pd.DataFrame({"period": label, **{c: raw[c] for c in _MACRO}})
+    return "macro_1q.csv", text(out), {}, expected
+
+
+@freq("QS")
+def macro_french_trimestre() -> Case:
+    """Family 4: INSEE's 1959T1 quarters, semicolons, decimal commas."""
+    raw, expected = _macro()
+    label = raw["year"].astype(str) + "T" + raw["quarter"].astype(str)
+    out = pd.DataFrame({"Période": label, **{c: raw[c].map(comma) for c in _MACRO}})
+    return "macro_trimestre.csv", text(out, sep=";", encoding="utf-8-sig"), {}, expected
+
+
+@freq("MS")
+def elnino_german_month_names() -> Case:
+    """Family 4: "März 1950" in a cp1252 file with a decimal comma."""
+    long = _elnino()
+    german = [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ]
+    label = [f"{german[d.month - 1]} {d.year}" for d in long["ds"]]
+    out = pd.DataFrame({"Monat": label, "Temperatur": long["temp"].map(comma)})
+    return (
+        "elnino_de.csv",
+        text(out, sep=";", encoding="cp1252"),
+        {},
+        single(long["ds"], long["temp"]),
+    )
+
+
+@freq("MS")
+def elnino_spanish_month_names() -> Case:
+    """Family 4: "mayo 1950" (INE), UTF-8."""
+    long = _elnino()
+    spanish = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ]
+    label = [f"{spanish[d.month - 1]} {d.year}" for d in long["ds"]]
+    out = pd.DataFrame({"mes": label, "temperatura": long["temp"]})
+    return "elnino_es.csv", text(out), {}, single(long["ds"], long["temp"])
+
+
+@freq("MS")
+def elec_french_abbreviated_months() -> Case:
+    """Family 4: "janv. 1995", "févr. 1995" (INSEE, Excel fr-FR), cp1252."""
+    raw, expected = _elec()
+    french = [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ]
+    label = [f"{french[d.month - 1]} {d.year}" for d in raw["ds"]]
+    out = pd.DataFrame({"mois": label, "indice": raw.iloc[:, 1].map(comma)})
+    return "elec_fr_months.csv", text(out, sep=";", encoding="cp1252"), {}, expected
+
+
+@freq("MS")
+def elec_excel_mmm_yy() -> Case:
+    """Family 4: Excel's mmm-yy, "Jan-95"."""
+    raw, expected = _elec()
+    out = pd.DataFrame({"Month": raw["ds"].dt.strftime("%b-%y"), "Index": raw.iloc[:, 1]})
+    return "elec_mmm_yy.csv", text(out), {}, expected
+
+
+def _weekly_co2() -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw, _ = _co2()
+    ds = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    iso = ds.dt.isocalendar()
+    monday = pd.to_datetime(
+        iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2) + "-1",
+        format="%G-W%V-%u",
+    )
+    return raw.assign(
+        week=iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    ), single(monday, raw["co2"])
+
+
+@freq("W-MON")
+def co2_iso_weeks() -> Case:
+    """Family 4: ISO weeks, 1958-W13 (each week's Monday)."""
+    raw, expected = _weekly_co2()
+    out = pd.DataFrame({"week": raw["week"], "co2": raw["co2"]})
+    return "co2_isoweek.csv", text(out), {}, expected
+
+
+@freq("W-MON")
+def co2_compact_iso_weeks() -> Case:
+    """Family 4: compact ISO weeks, 1958W13, under a column not named as time."""
+    raw, expected = _weekly_co2()
+    out = pd.DataFrame({"KW": raw["week"].str.replace("-", ""), "ppm": raw["co2"]})
+    return "co2_kw.csv", text(out, sep=";"), {}, expected
+
+
+@freq("MS")
+def vega_stocks_month_names_long() -> Case:
+    """vega's stocks: symbol, "Jan 1 2005", price: long, named months."""
+    raw = src("vega_stocks.csv")
+    ds = pd.to_datetime(raw["date"], format="%b %d %Y")
+    expected = canon(pd.DataFrame({"series_id": raw["symbol"], "ds": ds, "y": raw["price"]}))
+    return "stocks.csv", (SOURCES / "vega_stocks.csv").read_bytes(), {}, expected
+
+
+@freq("MS")
+def vega_stocks_symbol_and_sector() -> Case:
+    """Family 1: an id column plus a sector column that repeats within each id (redundant)."""
+    raw = src("vega_stocks.csv")
+    ds = pd.to_datetime(raw["date"], format="%b %d %Y")
+    out = raw.assign(sector="Technology")[["symbol", "sector", "date", "price"]]
+    expected = canon(pd.DataFrame({"series_id": raw["symbol"], "ds": ds, "y": raw["price"]}))
+    return "stocks_sector.csv", text(out), {}, expected
+
+
+@freq("YS")
+def grunfeld_all_measures() -> Case:
+    """Family 5: a long file with several measures: each firm x column is a series."""
+    raw = _grunfeld()
+    parts = [
+        pd.DataFrame({"series_id": raw["firm"] + "/" + c, "ds": raw["ds"], "y": raw[c]})
+        for c in ("invest", "value", "capital")
+    ]
+    data = (SOURCES / "grunfeld.csv").read_bytes()
+    return "grunfeld_measures.csv", data, {}, canon(pd.concat(parts))
+
+
+@freq("h")
+def seattle_temps_hourly() -> Case:
+    """vega's seattle-temps: "2010/01/01 00:00", hourly."""
+    raw = src("seattle_temps.csv")
+    ds = pd.to_datetime(raw["date"], format="%Y/%m/%d %H:%M")
+    data = (SOURCES / "seattle_temps.csv").read_bytes()
+    return "seattle-temps.csv", data, {}, single(ds, raw["temp"])
+
+
+@freq("D")
+def hyndsight_date_with_excel_errors() -> Case:
+    """Issue 19: a column named date with a few #REF! cells: those rows are dropped."""
+    raw, _ = _hynd()
+    dates_written = raw["date"].astype(str).copy()
+    dates_written.iloc[[5, 40]] = "#REF!"
+    out = pd.DataFrame({"date": dates_written, "visits": raw["y"]})
+    keep = ~raw.index.isin([5, 40])
+    return "hyndsight_ref.csv", text(out), {}, single(raw["ds"][keep], raw["y"][keep])
+
+
+@freq("D")
+def hyndsight_czech_cp1250() -> Case:
+    """cp1250 told from cp1252 by how the text reads; a Czech weekday column (family 1)."""
+    raw, expected = _hynd()
+    days = ["pondělí", "úterý", "středa", "čtvrtek", "pátek", "sobota", "neděle"]
+    out = pd.DataFrame(
+        {
+            "Datum": raw["date"],
+            "Den v týdnu": [days[d] for d in raw["ds"].dt.day_of_week],
+            "Návštěvy": raw["y"],
+        }
+    )
+    return "navstevy.csv", text(out, sep=";", encoding="cp1250"), {}, expected
+
+
+@freq("D")
+def hyndsight_strftime_date_format() -> Case:
+    """Family 4's escape hatch: an odd layout read with date_format."""
+    raw, expected = _hynd()
+    out = pd.DataFrame({"when": raw["ds"].dt.strftime("%Y|%j"), "y": raw["y"]})
+    params = {"date_column": "when", "date_format": "%Y|%j"}
+    return "hyndsight_doy.csv", text(out), params, expected
+
+
 def main() -> None:
     FILES.mkdir(exist_ok=True)
     EXPECTED.mkdir(exist_ok=True)
@@ -612,6 +1109,8 @@ def main() -> None:
         (FILES / filename).write_bytes(data)
         expected.to_csv(EXPECTED / f"{make.__name__}.csv", index=False)
         cases[make.__name__] = {"file": filename, "params": params}
+        if make.__name__ in FREQUENCY:
+            cases[make.__name__]["frequency"] = FREQUENCY[make.__name__]
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1, sort_keys=True) + "\n")
     print(f"{len(cases)} cases")
 

@@ -7,10 +7,15 @@ series, then named the way pandas (and so Prophet's
 ``MS``/``ME`` (monthly on the first or last day), ``QS``/``QE`` and
 ``YS``/``YE`` (with their anchor month when it is not the default).
 ``params.frequency`` overrides the inference for every series.
+
+The one home of the idea: ``Params`` validates a user's alias with
+:func:`canonical`, ingest infers with :func:`infer`, and the forecast
+calendar with :func:`infer_one` (the same answer for one series).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -18,6 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import BaseOffset
 
 from dropcast_common.errors import InputError
 
@@ -27,19 +33,55 @@ _DAY = pd.Timedelta(days=1)
 _DAY_NS = 86_400 * 10**9
 
 
-def validate(alias: str) -> str:
-    """A user-given frequency, checked to be a pandas offset alias."""
+# Aliases pandas has retired, still common in user input and older tools.
+_LEGACY = {"M": "ME", "Q": "QE", "A": "YE", "Y": "YE", "H": "h", "T": "min", "S": "s", "L": "ms"}
+_LEGACY_RE = re.compile(r"^(\d*)([A-Za-z]+)(-[A-Za-z]{3})?$")
+HINT = (
+    "Set frequency to a pandas offset alias: D (daily), B (business days), W-SUN (weekly on "
+    "Sundays), MS or ME (month start or end), QS or QE, YS or YE, h (hourly), min, 15min — "
+    "or leave it unset to infer it."
+)
+
+
+def to_offset_or_error(alias: str) -> BaseOffset:
+    """The pandas offset of a frequency alias; legacy spellings (``M``, ``H``) accepted.
+
+    Raises InputError(``invalid_parameter``) naming the alias, so a user who
+    set ``frequency`` by hand learns what to write instead.
+    """
+    text = alias.strip()
+    match = _LEGACY_RE.match(text)
+    if match and match.group(2) in _LEGACY:
+        text = f"{match.group(1)}{_LEGACY[match.group(2)]}{match.group(3) or ''}"
     try:
-        to_offset(alias)
+        offset = to_offset(text)
     except (ValueError, TypeError) as exc:
         raise InputError(
             "invalid_parameter",
             f"parameter 'frequency' has an invalid value {alias!r}",
-            "Set frequency to a pandas offset alias such as min, 15min, h, D, B, W-SUN, MS, "
-            "ME, QS, YS — or leave it unset to infer it.",
+            HINT,
             {"parameter": "frequency", "value": alias},
         ) from exc
-    return alias
+    return offset
+
+
+def canonical(alias: str) -> str:
+    """A user-given frequency checked and spelled the one way (``M`` → ``ME``, ``W`` → ``W-SUN``).
+
+    The one validator: ``Params``, ingest and the forecast calendar all use it.
+    """
+    return str(to_offset_or_error(alias).freqstr)
+
+
+def infer_one(ds: pd.Series | pd.DatetimeIndex) -> str | None:
+    """The frequency of one series' timestamps (None below two distinct ones).
+
+    The same answer :func:`infer` gives that series inside a frame: the
+    forecast service infers with it what ingest did not record.
+    """
+    stamps = pd.DatetimeIndex(pd.unique(pd.DatetimeIndex(ds))).as_unit("ns").sort_values()
+    frame = pd.DataFrame({"series_id": "s", "ds": stamps})
+    return infer(frame).get("s")
 
 
 # Series are measured this many rows at a time (whole series each time), so
@@ -124,17 +166,21 @@ class _Key(NamedTuple):
 def infer(frame: pd.DataFrame) -> dict[str, str]:
     """Frequency alias per series of a canonical frame (sorted, one row per timestamp).
 
+    A series with a single timestamp has none and is left out.
+
     On NumPy arrays, a run of whole series at a time, never a frame of every
     row's step: most series step evenly, so their smallest step is their
     step, and only the others are counted value by value.
     """
-    named: dict[_Key, str] = {}
+    named: dict[_Key, str | None] = {}
     out: dict[str, str] = {}
     for part in _Series.of(frame).parts(_CHUNK_ROWS):
         for sid, key in _keys(part):
             if key not in named:
                 named[key] = _name(key)
-            out[sid] = named[key]
+            name = named[key]
+            if name is not None:  # one timestamp has no frequency
+                out[sid] = name
     return out
 
 
@@ -257,9 +303,9 @@ def _mode(sid: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(result, index=pd.Index(uniques[run_code], name="sid"), name="v")
 
 
-def _name(key: _Key) -> str:
+def _name(key: _Key) -> str | None:
     if key.step is None:
-        return "D"
+        return None
     step = pd.Timedelta(key.step)
     if key.month_step is not None:
         m = key.month_step
@@ -304,7 +350,9 @@ def gaps(frame: pd.DataFrame, frequencies: dict[str, str]) -> dict[str, Any]:
     for sid, start, end, count in zip(
         groups.names, first, last, groups.sizes.tolist(), strict=True
     ):
-        freq = frequencies[sid]
+        freq = frequencies.get(sid)
+        if freq is None:
+            continue
         key = (start, end, freq)
         if key not in expected_cache:
             expected_cache[key] = len(

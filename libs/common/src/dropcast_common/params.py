@@ -28,6 +28,14 @@ METADATA_PREFIX = "dropcast-"
 Toggle = Literal["auto"] | bool
 
 
+class HintedValueError(ValueError):
+    """A validator's refusal that carries the hint to show instead of the generic one."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 class Params(BaseModel):
     """Every parameter a user can set, with its default. Documented in the README table."""
 
@@ -38,6 +46,11 @@ class Params(BaseModel):
 
     # --- reading the file -------------------------------------------------
     date_column: str | None = Field(None, description="Name of the date column (default: found).")
+    date_format: str | None = Field(
+        None,
+        description="strftime layout of the date column (e.g. %d|%m|%Y) when it is unusual "
+        "(default: found).",
+    )
     value_columns: tuple[str, ...] | None = Field(
         None, description="Value column(s) to forecast, comma-separated (default: found)."
     )
@@ -120,6 +133,25 @@ class Params(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("frequency")
+    @classmethod
+    def _frequency_alias(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from dropcast_common import frequency  # pandas, only when a frequency is set
+
+        try:
+            return frequency.canonical(value)
+        except InputError as exc:
+            raise HintedValueError("not a pandas offset alias", exc.hint) from exc
+
+    @field_validator("date_format")
+    @classmethod
+    def _strftime_layout(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError("date_format is a strftime layout such as %d.%m.%Y (with % codes)")
+        return value
+
     @field_validator("output_name")
     @classmethod
     def _safe_output_name(cls, value: str | None) -> str | None:
@@ -191,10 +223,14 @@ def resolve(*layers: Mapping[str, Any]) -> Params:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"])
+        cause = err.get("ctx", {}).get("error")
+        hint = f"Fix the value of {name!r}; the README's parameter table gives its type and range."
+        if isinstance(cause, HintedValueError):
+            hint = cause.hint
         raise InputError(
             "invalid_parameter",
             f"parameter {name!r} has an invalid value {merged.get(name)!r}: {err['msg']}",
-            f"Fix the value of {name!r}; the README's parameter table gives its type and range.",
+            hint,
             {"parameter": name, "value": str(merged.get(name))},
         ) from exc
 

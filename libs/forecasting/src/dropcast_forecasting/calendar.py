@@ -3,90 +3,27 @@
 Future dates continue each series at its own frequency: month starts stay
 month starts, month ends stay month ends, weeks keep their weekday,
 business days skip weekends. The frequency comes from the user
-(``params.frequency``), from what ingest recorded, or is inferred here from
-the dates themselves — robustly, because series have gaps (missing rows are
-dropped, not filled) that defeat ``pandas.infer_freq``.
+(``params.frequency``), from what ingest recorded, or is inferred from the
+dates themselves by ``dropcast_common.frequency`` — the same code ingest
+uses, robust to the gaps (missing rows are dropped, not filled) that defeat
+``pandas.infer_freq``.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-
-import numpy as np
 import pandas as pd
 from pandas.tseries import offsets
-from pandas.tseries.frequencies import to_offset
 
-from dropcast_common.errors import InputError
+from dropcast_common import frequency
 
 DEFAULT_FREQUENCY = "D"
-
-# Aliases pandas has retired, still common in user input and older tools.
-_LEGACY = {"M": "ME", "Q": "QE", "A": "YE", "Y": "YE", "H": "h", "T": "min", "S": "s", "L": "ms"}
-_LEGACY_RE = re.compile(r"^(\d*)([A-Za-z]+)(-[A-Za-z]{3})?$")
-_WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAY = pd.Timedelta(days=1)
 
-
-def to_frequency_offset(freq: str) -> offsets.BaseOffset:
-    """Parse a pandas frequency alias (legacy spellings such as ``M`` or ``H`` accepted).
-
-    Raises InputError(``invalid_parameter``) naming the alias, so a user who
-    set ``frequency`` by hand learns what to write instead.
-    """
-    text = freq.strip()
-    match = _LEGACY_RE.match(text)
-    if match and match.group(2) in _LEGACY:
-        text = f"{match.group(1)}{_LEGACY[match.group(2)]}{match.group(3) or ''}"
-    try:
-        offset = to_offset(text)
-    except ValueError as exc:
-        raise InputError(
-            "invalid_parameter",
-            f"frequency {freq!r} is not a frequency dropcast understands",
-            "Use a pandas alias: D (daily), B (business days), W-SUN (weekly on Sundays), "
-            "MS or ME (month start or end), QS or QE, YS or YE, h (hourly), min, 15min.",
-            {"parameter": "frequency", "value": freq},
-        ) from exc
-    if offset is None:  # pragma: no cover - to_offset only returns None for None input
-        raise ValueError(freq)
-    return offset
-
-
-def normalise_frequency(freq: str) -> str:
-    """The canonical spelling of a frequency alias (``M`` → ``ME``, ``W`` → ``W-SUN``)."""
-    return str(to_frequency_offset(freq).freqstr)
-
-
-def infer_frequency(ds: pd.Series | pd.DatetimeIndex) -> str | None:
-    """The frequency of a series' timestamps, or None with fewer than two distinct dates.
-
-    Calendar patterns are checked before plain steps, so that monthly data
-    (28 to 31 days apart) is ``MS``/``ME`` rather than "about 30 days", and
-    weekday-only data with Friday-to-Monday jumps is ``B`` rather than ``D``
-    with gaps. The step is the most common difference, so gaps don't
-    mislead it.
-    """
-    # Nanoseconds whatever the input's unit, so integer steps compare as Timedeltas.
-    stamps = pd.DatetimeIndex(pd.unique(pd.DatetimeIndex(ds))).as_unit("ns").sort_values()
-    if len(stamps) < 2:
-        return None
-    if bool((stamps == stamps.normalize()).all()):
-        monthly = _monthly_frequency(stamps)
-        if monthly:
-            return monthly
-        weekly = _weekly_frequency(stamps)
-        if weekly:
-            return weekly
-        if _is_business_daily(stamps):
-            return "B"
-    step = _most_common_step(stamps)
-    if step % _DAY == pd.Timedelta(0):
-        days = step // _DAY
-        return "D" if days == 1 else f"{days}D"
-    return str(to_offset(step).freqstr)
+# One implementation of a frequency, shared with ingest and Params validation: the
+# names the forecasting core has always used for them.
+to_frequency_offset = frequency.to_offset_or_error
+normalise_frequency = frequency.canonical
+infer_frequency = frequency.infer_one
 
 
 def future_dates(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
@@ -128,53 +65,3 @@ def season_length(freq: str) -> int:
         if step < _DAY and _DAY % step == pd.Timedelta(0):
             return int(_DAY // step)
     return 1
-
-
-def _most_common_step(stamps: pd.DatetimeIndex) -> pd.Timedelta:
-    diffs = np.diff(stamps.asi8)
-    values, counts = np.unique(diffs, return_counts=True)
-    # Ties go to the smallest step: a gap is never shorter than the step.
-    return pd.Timedelta(int(values[int(np.argmax(counts))]), unit="ns")
-
-
-def _monthly_frequency(stamps: pd.DatetimeIndex) -> str | None:
-    if bool((stamps.day == 1).all()):
-        kind = "S"
-    elif bool(stamps.is_month_end.all()):
-        kind = "E"
-    else:
-        return None
-    months = np.asarray(stamps.year * 12 + stamps.month)
-    step = Counter(np.diff(months).tolist()).most_common(1)[0][0]
-    if step == 12 and len(set(stamps.month)) == 1:
-        return f"Y{kind}-{_MONTHS[stamps[0].month - 1]}"
-    if step == 3 and len({m % 3 for m in stamps.month}) == 1:
-        return f"Q{kind}-{_quarter_anchor(int(stamps[0].month), kind)}"
-    if step <= 0:
-        return None
-    return f"M{kind}" if step == 1 else f"{step}M{kind}"
-
-
-def _quarter_anchor(month: int, kind: str) -> str:
-    """pandas names quarters by a month: QS-JAN starts Jan/Apr/Jul/Oct, QE-DEC ends Mar/…/Dec."""
-    if kind == "S":
-        return _MONTHS[(month - 1) % 3]
-    return _MONTHS[9 + (month - 1) % 3]
-
-
-def _weekly_frequency(stamps: pd.DatetimeIndex) -> str | None:
-    if len(set(stamps.day_of_week)) != 1:
-        return None
-    weeks = _most_common_step(stamps) // pd.Timedelta(days=7)
-    if weeks < 1:
-        return None
-    anchor = _WEEKDAYS[int(stamps[0].day_of_week)]
-    return f"W-{anchor}" if weeks == 1 else f"{weeks}W-{anchor}"
-
-
-def _is_business_daily(stamps: pd.DatetimeIndex) -> bool:
-    weekdays = np.asarray(stamps.day_of_week)
-    if (weekdays >= 5).any() or _most_common_step(stamps) != _DAY:
-        return False
-    # Only weekdays, and the data spans at least one weekend it skipped.
-    return bool(stamps[-1] - stamps[0] >= pd.Timedelta(days=7))

@@ -106,6 +106,11 @@ def fit_prophet(
     same series (see :func:`warm_start_init`), which Prophet's optimiser
     starts from instead of its default guess.
     """
+    if params.yearly_seasonality == "auto" and _yearly_or_coarser(history["ds"]):
+        # One point a year (or fewer) cannot show a yearly cycle, but Prophet's
+        # "auto" turns it on past two years of history: ten Fourier terms it can
+        # never identify, which made a 12-point fit take seconds, not milliseconds.
+        params = params.model_copy(update={"yearly_seasonality": False})
     if params.engine == "native" and native.supports(params):
         try:
             return native.fit(
@@ -125,6 +130,12 @@ def fit_prophet(
     else:
         model.fit(frame)
     return model
+
+
+def _yearly_or_coarser(ds: pd.Series) -> bool:
+    """Whether the timestamps are a year or more apart (the median step)."""
+    steps = pd.Series(pd.DatetimeIndex(ds).sort_values()).diff().dropna()
+    return bool(len(steps)) and steps.median() >= pd.Timedelta(days=360)
 
 
 def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.DataFrame:

@@ -11,8 +11,9 @@ sample could not from the whole column.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +23,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 Kind = Literal[
-    "iso", "dmy", "compact", "year", "year_month", "quarter", "epoch_s", "epoch_ms", "strptime"
+    "iso",
+    "dmy",
+    "compact",
+    "year",
+    "year_month",
+    "quarter",
+    "iso_week",
+    "month_name",
+    "epoch_s",
+    "epoch_ms",
+    "strptime",
 ]
 
 # A parse must read this share of a sample column for the column to count as dates.
@@ -42,10 +53,59 @@ _DMY = re.compile(
 )
 _COMPACT = re.compile(r"^(?P<year>(?:1[7-9]|2[0-2])\d{2})(?P<month>0[1-9]|1[0-2])(?P<day>[0-3]\d)$")
 _YEAR = re.compile(r"^(?P<year>[12]\d{3})(?:\.0+)?$")
-_YEAR_MONTH = re.compile(r"^(?P<year>\d{4})(?:[/.-]|[Mm])(?P<month>0?[1-9]|1[0-2])$")
-_QUARTER = re.compile(
-    r"^(?:(?P<year>\d{4})\s*[-/ ]?\s*[Qq](?P<q>[1-4])"
-    r"|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<year2>\d{4}))$"
+# 2020-01, 2020/1, 2020M01 (statistics offices). A point (2020.01) only in a column named
+# as time: 1010.4 in a value column is a number.
+_YEAR_MONTH = re.compile(r"^(?P<year>\d{4})(?:[/-]|[Mm])(?P<month>0?[1-9]|1[0-2])$")
+_YEAR_MONTH_ANY = re.compile(r"^(?P<year>\d{4})(?:[/.-]|[Mm])(?P<month>0?[1-9]|1[0-2])$")
+_YEAR_MONTH_POINT = re.compile(r"^(?P<year>\d{4})\.(?P<month>0[1-9]|1[0-2])$")
+# ISO 8601 weeks: 2017-W03, 2017W03, 2017-W03-1 (the Monday the week starts on).
+_ISO_WEEK = re.compile(r"^(?P<year>\d{4})-?[Ww](?P<week>0[1-9]|[1-4]\d|5[0-3])(?:-?[1-7])?$")
+# Quarters as offices and spreadsheets spell them: 2020Q1, 2020-Q1, 2020 Q1, Q1 2020, Q1-20,
+# 1Q2020, 2020 Qtr 1, 2020T1 (trimestre), 2020K1 (Kvartal), 1. Quartal 2020, 1er trimestre 2020.
+_QUARTER_WORD = r"(?:q|qtr|quarter|t|k)"
+_QUARTER_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"^(?P<year>\d{{4}})\s*[-/ .:_]?\s*{_QUARTER_WORD}\.?\s*(?P<q>[1-4])$",
+        rf"^{_QUARTER_WORD}\.?\s*(?P<q>[1-4])\s*[-/ .:_']?\s*'?(?P<year>\d{{4}}|\d{{2}})$",
+        r"^(?P<q>[1-4])\s*q\s*[-/ .']?\s*'?(?P<year>\d{4}|\d{2})$",
+        r"^(?P<q>[1-4])\s*(?:\.|st|nd|rd|th|er|e|º|o)?\s*"
+        r"(?:quarter|qtr|quartal|qu\.?|trimestre|trim\.?|kvartal|kwartaal)\s*(?P<year>\d{4})$",
+    )
+)
+_QUARTER = _QUARTER_PATTERNS[0]
+# Month names with a year, in the languages most exports are written in. Every
+# abbreviation names one month in every language that uses it ("mar" is March in
+# English, Spanish, Italian and Portuguese alike).
+_MONTH_TOKENS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "jan january januar jänner jaenner janvier janv enero ene gennaio gen janeiro januari",
+        "feb february februar feber février fevrier févr fevr febrero febbraio fevereiro fev "
+        "februari",
+        "mar march märz maerz mär mrz mars marzo março marco maart mrt",
+        "apr april avril avr abril abr aprile",
+        "may mai mayo maggio mag maio mei",
+        "jun june juni juin junio giugno giu junho",
+        "jul july juli juillet juil julio luglio lug julho",
+        "aug august août aout agosto ago augustus",
+        "sep sept september septembre septiembre setiembre settembre setembro set",
+        "oct october oktober octobre octubre ottobre ott outubro out okt",
+        "nov november novembre noviembre novembro",
+        "dec december dezember décembre decembre déc diciembre dicembre dic dezembro dez",
+    ),
+    start=1,
+):
+    _MONTH_TOKENS.update(dict.fromkeys(_names.split(), _number))
+_MONTH_NAME_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^(?P<mon>[^\W\d_]{3,10})\.?(?:\s+de)?\s*[-/ ,.']?\s*'?(?P<year>\d{4}|\d{2})$",
+        r"^(?P<year>\d{4})\s*[-/ .]?\s*(?P<mon>[^\W\d_]{3,10})\.?$",
+        r"^(?P<day>\d{1,2})\.?(?:\s+de)?\s*[-/ ]?\s*(?P<mon>[^\W\d_]{3,10})\.?(?:\s+de)?"
+        r"\s*[-/ ,.]?\s*(?P<year>\d{4}|\d{2})$",
+        r"^(?P<mon>[^\W\d_]{3,10})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$",
+    )
 )
 _MONTH_WORD = re.compile(r"(?i)(^|[^a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*")
 _EPOCH_S = re.compile(r"^\d{9,10}(?:\.\d+)?$")
@@ -80,7 +140,9 @@ _NAMED_FORMATS = (
 # Integer-looking layouts (years, YYYYMMDD, epoch seconds) are only believed
 # in a column whose name says it holds time: a value column can hold 1990.
 _TIME_NAME = re.compile(
-    r"(^|[^a-z])(date|time|ds|day|year|yr|period|month|week|timestamp|epoch|unix|dt|jahr|annee|ano)"
+    r"(^|[^a-z])(date|time|ds|day|year|yr|period|month|week|timestamp|epoch|unix|dt|jahr|annee|ano"
+    r"|datum|fecha|periode|periodo|zeitraum|monat|mois|mes|mese|jaar|anno|semaine|woche|quartal"
+    r"|trimestre|tag|jour|dia)"
     r"([^a-z]|s?$)",
     re.IGNORECASE,
 )
@@ -116,11 +178,14 @@ def detect(
     column: str = "",
     dayfirst: bool | None = None,
     assume_time: bool = False,
+    min_share: float = MIN_SHARE,
 ) -> DateFormat | None:
     """The date format most of ``cells`` are written in, or None if they are not dates.
 
     ``assume_time`` (the user named this column as the date) lets integer
-    layouts count even when the column's name does not say "date".
+    layouts count even when the column's name does not say "date";
+    ``min_share`` is the share of cells a layout must read (lower for a
+    column named ``date``, whose few bad cells are then reported by line).
     """
     values = [c.strip() for c in cells if c is not None and c.strip()]
     if not values:
@@ -130,16 +195,19 @@ def detect(
     def share(pattern: re.Pattern[str]) -> float:
         return sum(1 for v in values if pattern.match(v)) / len(values)
 
-    if share(_ISO) >= MIN_SHARE:
+    if share(_ISO) >= min_share:
         return DateFormat("iso")
-    if share(_YMD) >= MIN_SHARE:
+    if share(_YMD) >= min_share:
         return DateFormat("strptime", "ymd")
-    if share(_DMY) >= MIN_SHARE:
+    if share(_DMY) >= min_share:
         return DateFormat("dmy", dayfirst=_order_from(values) if dayfirst is None else dayfirst)
-    if share(_QUARTER) >= MIN_SHARE:
+    sample = values[:200]
+    if _share_of(sample, _is_quarter) >= min_share:
         return DateFormat("quarter")
-    if share(_YEAR_MONTH) >= MIN_SHARE:
+    if share(_YEAR_MONTH) >= min_share or (named and share(_YEAR_MONTH_POINT) >= min_share):
         return DateFormat("year_month")
+    if share(_ISO_WEEK) >= min_share:
+        return DateFormat("iso_week")
     if named:
         for kind, pattern in (
             ("compact", _COMPACT),
@@ -147,16 +215,86 @@ def detect(
             ("epoch_s", _EPOCH_S),
             ("epoch_ms", _EPOCH_MS),
         ):
-            if share(pattern) >= MIN_SHARE:
+            if share(pattern) >= min_share:
                 return DateFormat(kind)  # type: ignore[arg-type]
+    elif share(_YEAR) >= min_share and _successive_years(values):
+        # A column of years one after another (1871, 1872, …) is a date whatever its
+        # name, header or none: a value column does not count up a year a row.
+        return DateFormat("year")
+    if _share_of(sample, _is_month_name) >= min_share:
+        return DateFormat("month_name")
     if not any(_MONTH_WORD.search(v) for v in values[:50]):
         return None
-    sample = pd.Series(values[:200], dtype="object")
+    named_sample = pd.Series(sample, dtype="object")
     for fmt in _NAMED_FORMATS:
-        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
-        if parsed.notna().mean() >= MIN_SHARE:
+        parsed = pd.to_datetime(named_sample, format=fmt, errors="coerce")
+        if parsed.notna().mean() >= min_share:
             return DateFormat("strptime", fmt)
     return None
+
+
+def _share_of(values: Sequence[str], test: Callable[[str], bool]) -> float:
+    # Plain Python on a sample of at most 200 cells: sniffing asks this of single
+    # cells too, where building a pandas Series would cost more than the answer.
+    return sum(1 for v in values if test(v)) / len(values) if values else 0.0
+
+
+def _is_quarter(value: str) -> bool:
+    return any(p.match(value) for p in _QUARTER_PATTERNS)
+
+
+def _is_month_name(value: str) -> bool:
+    for pattern in _MONTH_NAME_PATTERNS:
+        match = pattern.match(value)
+        if match and match.group("mon").lower() in _MONTH_TOKENS:
+            return True
+    return False
+
+
+def _successive_years(values: Sequence[str]) -> bool:
+    years = [int(float(v)) for v in values if _YEAR.match(v)]
+    if len(years) < 3:
+        return False
+    steps = {b - a for a, b in itertools.pairwise(years)}
+    return len(steps) == 1 and abs(steps.pop()) in (1, 5, 10)
+
+
+def quarter_parts(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Year and quarter (NaN where unread) of cells in any of the quarter spellings."""
+    cells = text.astype("object").astype(str).str.strip()
+    year = pd.Series(np.nan, index=text.index)
+    quarter = pd.Series(np.nan, index=text.index)
+    for pattern in _QUARTER_PATTERNS:
+        todo = quarter.isna()
+        if not todo.any():
+            break
+        parts = cells[todo].str.extract(pattern)
+        year[todo] = pd.to_numeric(parts["year"], errors="coerce")
+        quarter[todo] = pd.to_numeric(parts["q"], errors="coerce")
+    return _full_year(year), quarter
+
+
+def month_name_parts(text: pd.Series) -> pd.DataFrame:
+    """Year, month and day (NaN where unread) of cells such as März 1987 or 3 janv. 2020."""
+    cells = text.astype("object").astype(str).str.strip()
+    out = pd.DataFrame(np.nan, index=text.index, columns=["year", "month", "day"])
+    for pattern in _MONTH_NAME_PATTERNS:
+        todo = out["month"].isna()
+        if not todo.any():
+            break
+        parts = cells[todo].str.extract(pattern)
+        month = parts["mon"].str.lower().map(_MONTH_TOKENS)
+        out.loc[todo, "month"] = month
+        out.loc[todo, "year"] = pd.to_numeric(parts["year"], errors="coerce").where(month.notna())
+        if "day" in parts:
+            out.loc[todo, "day"] = pd.to_numeric(parts["day"], errors="coerce")
+    out["year"] = _full_year(out["year"])
+    return out
+
+
+def _full_year(year: pd.Series) -> pd.Series:
+    """Two-digit years pivot as strptime's %y does: 69-99 → 19xx, 00-68 → 20xx."""
+    return year.where(year >= 100, np.where(year >= 69, year + 1900, year + 2000))
 
 
 def _order_from(values: Sequence[str]) -> bool | None:
@@ -206,13 +344,17 @@ def parse(values: pd.Series, fmt: DateFormat) -> pd.Series:
     elif fmt.kind == "strptime" and fmt.strptime == "ymd":
         out = _from_parts(text, _YMD)
     elif fmt.kind in ("compact", "year", "year_month"):
-        pattern = {"compact": _COMPACT, "year": _YEAR, "year_month": _YEAR_MONTH}[fmt.kind]
+        pattern = {"compact": _COMPACT, "year": _YEAR, "year_month": _YEAR_MONTH_ANY}[fmt.kind]
         out = _from_parts(text, pattern)
     elif fmt.kind == "quarter":
-        parts = text.str.extract(_QUARTER)
-        year = parts["year"].fillna(parts["year2"])
-        quarter = parts["q"].fillna(parts["q2"])
-        out = from_year_quarter(year, quarter)
+        out = from_year_quarter(*quarter_parts(text))
+    elif fmt.kind == "iso_week":
+        parts = text.str.extract(_ISO_WEEK)
+        monday = parts["year"] + "-W" + parts["week"] + "-1"
+        out = pd.to_datetime(monday, format="%G-W%V-%u", errors="coerce")
+    elif fmt.kind == "month_name":
+        parts = month_name_parts(text)
+        out = _assemble(parts["year"], parts["month"], parts["day"].fillna(1))
     elif fmt.kind in ("epoch_s", "epoch_ms"):
         numbers = pd.to_numeric(text, errors="coerce")
         out = pd.to_datetime(numbers, unit="s" if fmt.kind == "epoch_s" else "ms", errors="coerce")

@@ -28,12 +28,18 @@ class Limits(BaseModel):
     max_line_bytes: int = 1024 * 1024
 
     def check_bytes(self, size: int, name: str) -> None:
-        """Refuse a file larger than ``max_bytes`` before reading any of it."""
+        """Refuse a file larger than ``max_bytes`` before reading any of it.
+
+        The one size check: the ingest service calls it with the size the
+        notification gives (before downloading), sniff with the file's own.
+        """
         if size > self.max_bytes:
             raise InputError(
                 "file_too_large",
-                f"{name} is {_mib(size)}, more than the {_mib(self.max_bytes)} one upload may be",
-                "Split the file (for example by series) into several uploads.",
+                f"{name} is {_mib(size)} ({size:,} bytes), more than the "
+                f"{_mib(self.max_bytes)} one upload may be",
+                "Split the file into several uploads (for example by series), or compress it "
+                "as .csv.gz: the limit is on the uploaded size.",
                 {"bytes": size, "limit": self.max_bytes},
             )
 

@@ -51,6 +51,8 @@ class Normalised:
     frame: pd.DataFrame
     quality: dict[str, Any] = field(default_factory=dict)
     frequencies: dict[str, str] = field(default_factory=dict)
+    # Guesses a person should know about, one sentence each (for the report's warnings).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def series_count(self) -> int:
@@ -75,8 +77,6 @@ def normalise(path: Path, name: str, params: Params, limits: Limits | None = Non
 
 
 def _normalise(path: Path, name: str, params: Params, limits: Limits) -> Normalised:
-    if params.frequency:
-        frequency.validate(params.frequency)
     sniffed = sniff(path, name, params, limits)
     roles = find_roles(sniffed, params)
     if roles.layout == "wide":
@@ -106,23 +106,30 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
             log_.rows_read += batch.num_rows
             limits.check_rows(log_.rows_read, name)
             where = _Where(start, first_line if exact_lines else None)
-            _collect(batch, roles, date, sniffed, log_, collected, where)
+            log_.rows_used += _collect(batch, roles, date, sniffed, log_, collected, where)
             limits.check_series(len(collected.series), name)
-    _refuse_bad_shape(name, log_, malformed, len(roles.values))
+    _refuse_bad_shape(name, log_, malformed, len(roles.values), date)
     frame, report = quality.clean(collected.into_frame(), params, name)
     frame = frame.assign(series_id=_without_unused(frame["series_id"]))
     if params.frequency:
         frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), params.frequency)
+    elif roles.layout == "periods":
+        # The columns are the calendar: a row with gaps is still yearly (or quarterly).
+        columns = pd.DataFrame({"series_id": "periods", "ds": pd.Series(date.stamps)})
+        step = frequency.infer(columns.sort_values("ds").drop_duplicates())["periods"]
+        frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), step)
     else:
         frequencies = frequency.infer(frame)
-    actions = _reading_actions(log_, malformed) + report.pop("actions")
+    actions = roles.actions() + _reading_actions(log_, malformed) + report.pop("actions")
     report_out = {
         "source": name,
         "format": sniffed.dialect.describe(),
         "columns": {**roles.describe(), "date_format": date.describe()},
         "rows": {
             "read": log_.rows_read,
-            "used": len(frame),
+            # Rows that gave the table a value; in wide files a row gives several.
+            "used": log_.rows_used,
+            "values": len(frame),
             "malformed": {"count": malformed.count, "examples": malformed.examples},
         },
         "dates": {
@@ -145,8 +152,11 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         },
         "gaps": frequency.gaps(frame, frequencies),
         "actions": actions,
+        "warnings": list(sniffed.warnings),
     }
-    return Normalised(_with_string_ids(frame)[COLUMNS], report_out, frequencies)
+    return Normalised(
+        _with_string_ids(frame)[COLUMNS], report_out, frequencies, list(sniffed.warnings)
+    )
 
 
 def _without_unused(ids: pd.Series) -> pd.Series:
@@ -289,7 +299,10 @@ def _collect(
     log_: quality.QualityLog,
     collected: _Collected,
     where: _Where,
-) -> None:
+) -> int:
+    """Add a block's canonical rows; returns how many of its rows gave a value."""
+    if date.combine == "periods":
+        return _collect_periods(batch, roles, date, sniffed, log_, collected, where)
     stamps = _stamps(batch, date)
     raw = batch.column(date.columns[0])
     absent = np.asarray(pc.is_null(raw).to_numpy(zero_copy_only=False), dtype=bool)
@@ -305,10 +318,12 @@ def _collect(
     if ids is not None:
         keep &= np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
     every = bool(keep.all())
+    valued = np.zeros(batch.num_rows, dtype=bool)
     for column in roles.values:
         cells = batch.column(column)
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
         log_.non_numeric.add(int((bad & keep).sum()), _examples(cells, bad & keep, column, where))
+        valued |= ~np.isnan(values)
         sid = _value_series_id(ids, column, roles, batch.num_rows)
         if every:  # the usual block: nothing to drop, nothing to copy
             collected.add(sid, stamps, values)
@@ -317,6 +332,50 @@ def _collect(
         if ids is not None:  # forget the ids whose every row was dropped
             kept = pc.dictionary_encode(kept.dictionary_decode())
         collected.add(kept, stamps[keep], values[keep])
+    return int((valued & keep).sum())
+
+
+def _collect_periods(
+    batch: pa.RecordBatch,
+    roles: Roles,
+    date: DateSpec,
+    sniffed: Sniffed,
+    log_: quality.QualityLog,
+    collected: _Collected,
+    where: _Where,
+) -> int:
+    """Periods as columns: each row a series, each period column one timestamp of it.
+
+    Empty cells are no observation (the trailing years a statistics office
+    has not published yet), so they are dropped here rather than filled.
+    """
+    ids = _series_ids(batch, roles, log_, where)
+    if ids is None:
+        ids = _value_series_id(None, "", roles, batch.num_rows)
+    named = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
+    valued = np.zeros(batch.num_rows, dtype=bool)
+    for column, stamp in zip(roles.values, date.stamps, strict=True):
+        cells = _without_flags(batch.column(column))
+        values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
+        log_.non_numeric.add(int((bad & named).sum()), _examples(cells, bad & named, column, where))
+        keep = named & ~np.isnan(values)
+        valued |= keep
+        if not keep.any():
+            continue
+        kept = pc.dictionary_encode(pc.filter(ids, pa.array(keep)).dictionary_decode())
+        stamps = np.full(int(keep.sum()), np.datetime64(stamp, "ns"), dtype="datetime64[ns]")
+        collected.add(kept, stamps, values[keep])
+    return int(valued.sum())
+
+
+def _without_flags(cells: pa.Array) -> pa.Array:
+    """Eurostat's cells: ``1.4 p`` (provisional), ``: c`` (confidential, no value).
+
+    Statistics offices flag a value with letters after it and write ``:`` for
+    none; the flag says how the value was made, the number is the value.
+    """
+    cells = pc.replace_substring_regex(cells, r"^\s*:\s*[a-z]{0,3}\s*$", "")
+    return pc.replace_substring_regex(cells, r"^(\s*[-+]?[\d.,]*\d)\s+[a-z]{1,3}\s*$", r"\1")
 
 
 def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
@@ -334,7 +393,7 @@ def _stamps(batch: pa.RecordBatch, date: DateSpec) -> np.ndarray:
 def _series_ids(
     batch: pa.RecordBatch, roles: Roles, log_: quality.QualityLog, where: _Where
 ) -> pa.DictionaryArray | None:
-    if roles.layout != "long":
+    if roles.layout == "wide" or not roles.ids:
         return None
     parts = [batch.column(c) for c in roles.ids]
     missing = np.zeros(batch.num_rows, dtype=bool)
@@ -363,12 +422,13 @@ def _value_series_id(
     ids: pa.DictionaryArray | None, column: str, roles: Roles, rows: int
 ) -> pa.Array:
     if ids is not None:
-        if len(roles.values) == 1:
+        if len(roles.values) == 1 or roles.layout == "periods":
             return ids
         # Distinct ids with the same suffix stay distinct: join the dictionary only.
         names = pc.binary_join_element_wise(ids.dictionary, pa.scalar(column), ID_SEPARATOR)
         return pa.DictionaryArray.from_arrays(ids.indices, names)
-    sid = column if len(roles.values) > 1 else DEFAULT_SERIES_ID
+    several = len(roles.values) > 1 and roles.layout != "periods"
+    sid = column if several else DEFAULT_SERIES_ID
     # One repeated name: a dictionary array costs 4 bytes a row, not a string each.
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype="int32")), pa.array([sid]))
 
@@ -417,8 +477,16 @@ def _settle_day_month(sniffed: Sniffed, spec: DateSpec, limits: Limits) -> DateS
     return dataclasses.replace(spec, format=dataclasses.replace(fmt, dayfirst=order))
 
 
+def _place(example: dict[str, Any]) -> str:
+    return f"line {example['line']}" if "line" in example else f"row {example['row']}"
+
+
 def _refuse_bad_shape(
-    name: str, log_: quality.QualityLog, malformed: MalformedRows, value_columns: int
+    name: str,
+    log_: quality.QualityLog,
+    malformed: MalformedRows,
+    value_columns: int,
+    date: DateSpec,
 ) -> None:
     rows = log_.rows_read
     if malformed.count and malformed.count > MAX_MALFORMED_SHARE * (rows + malformed.count):
@@ -433,14 +501,16 @@ def _refuse_bad_shape(
             {"count": malformed.count, **first},
         )
     if log_.bad_dates.count and log_.bad_dates.count > MAX_BAD_DATE_SHARE * rows:
-        first = log_.bad_dates.examples[0]
+        examples = log_.bad_dates.examples
+        first = examples[0]
+        listed = ", ".join(f"{e['value']!r} ({_place(e)})" for e in examples)
         raise InputError(
             "unparseable_dates",
-            f"{name} has {log_.bad_dates.count} dates that cannot be read "
-            f"(first: {first['value']!r} at row {first['row']})",
-            "Write every date the same way, e.g. ISO 2024-01-31; dropcast reads one date "
-            "format per file.",
-            {"count": log_.bad_dates.count, **first},
+            f"{name} has {log_.bad_dates.count} dates in column {first['column']!r} that "
+            f"cannot be read as {date.describe()}, the layout of the others: {listed}",
+            "Write every date the same way, e.g. ISO 2024-01-31 (dropcast reads one date "
+            "layout per file), or give the layout with date_format (strftime).",
+            {"count": log_.bad_dates.count, **first, "examples": examples},
         )
     cells = rows * max(1, value_columns)
     if log_.non_numeric.count and log_.non_numeric.count > MAX_NON_NUMERIC_SHARE * cells:

@@ -47,6 +47,7 @@ class QualityLog:
     """Problems found while reading, before cleaning."""
 
     rows_read: int = 0
+    rows_used: int = 0
     missing_dates: Problem = field(default_factory=Problem)
     bad_dates: Problem = field(default_factory=Problem)
     missing_ids: Problem = field(default_factory=Problem)

@@ -103,7 +103,7 @@ def _csv_batches(
     parse = pacsv.ParseOptions(
         delimiter=dialect.delimiter,
         newlines_in_values=dialect.newlines_in_values,
-        invalid_row_handler=malformed.handle,
+        invalid_row_handler=_skipping_footnotes(dialect.footnotes, malformed),
     )
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.string()),
@@ -120,6 +120,17 @@ def _csv_batches(
             yield from reader
         except pa.ArrowInvalid as exc:
             raise _csv_error(sniffed, limits, exc) from exc
+
+
+def _skipping_footnotes(footnotes: frozenset[str], malformed: MalformedRows) -> Any:
+    """The invalid-row hook: the notes sniffing found below the table are not bad rows."""
+    if not footnotes:
+        return malformed.handle
+
+    def handle(row: Any) -> str:
+        return "skip" if row.text.strip() in footnotes else malformed.handle(row)
+
+    return handle
 
 
 def _csv_error(sniffed: Sniffed, limits: Limits, exc: pa.ArrowInvalid) -> Exception:

@@ -13,6 +13,7 @@ import codecs
 import csv
 import gzip
 import io
+import json
 import re
 import struct
 import zlib
@@ -30,9 +31,22 @@ from dropcast_tables.limits import Limits
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 1000
-DELIMITERS = ("\t", ";", "|", ",")  # preference order when two fit equally well
+DELIMITERS = ("\t", ";", "|", ",")
+# The Windows code pages a non-UTF-8 export is told apart in (the usual one first).
+CODE_PAGES = ("cp1252", "cp1250", "cp1251")
+# Letters a page gives for bytes that, read in another page, are common letters:
+# Czech ě ř ů read as cp1252 are ì ø ù; French à read as cp1250 is ŕ.
+_UNLIKELY_LETTERS = {"cp1252": "ìøùðþÌØÙÐÞ", "cp1250": "ŕĺľŔĹĽ"}
+_PAGE_NAMES = {
+    "cp1252": "Western",
+    "cp1250": "Central European",
+    "cp1251": "Cyrillic",
+}  # preference order when two fit equally well
 # Control characters (but tab, newlines, form feed) and the replacement character.
 _ODD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+_SEP_HINT = re.compile(r"^\"?sep=(.|tab|\\t)\"?,*$", re.IGNORECASE)
+# Lines above the header that are searched for the table.
+MAX_PREAMBLE_LINES = 60
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -60,6 +74,8 @@ class Dialect:
     skip_lines: int = 0
     newlines_in_values: bool = False
     numbers: numbers.NumberFormat = field(default_factory=numbers.NumberFormat)
+    # Notes after the table (after its last full-width line), skipped by their text.
+    footnotes: frozenset[str] = frozenset()
 
     def describe(self) -> dict[str, Any]:
         """The dialect as the quality report shows it."""
@@ -73,6 +89,7 @@ class Dialect:
             "header": self.header,
             "decimal": self.numbers.decimal,
             "skipped_preamble_lines": self.skip_lines,
+            "skipped_footnote_lines": len(self.footnotes),
         }
 
 
@@ -85,6 +102,16 @@ class Sniffed:
     dialect: Dialect
     columns: list[str]
     rows: list[list[str | None]]
+    # Guesses a person should know about (an encoding chosen between close code pages).
+    warnings: list[str] = field(default_factory=list)
+    # Whether the sample is the whole file.
+    complete: bool = False
+
+    def line_of(self, index: int) -> int | None:
+        """The file line of sample row ``index`` (None when quoted newlines blur it)."""
+        if self.dialect.kind != "csv" or self.dialect.newlines_in_values:
+            return None
+        return self.dialect.skip_lines + (2 if self.dialect.header else 1) + index
 
     def cells(self, column: str) -> list[str]:
         """The sample's non-empty cells of one column."""
@@ -199,10 +226,14 @@ def sniff(path: Path, name: str, params: Params, limits: Limits) -> Sniffed:
         ) from exc
     truncated = len(head) > sample_bytes
     head = head[:sample_bytes]
-    encoding = _encoding(head, name, params)
+    encoding, warning = _encoding(head, name, params)
     text = _decode(head, encoding, truncated)
     _refuse_binary(text, name)
-    return _sniff_text(path, name, text, truncated, compressed, encoding, params, limits)
+    _refuse_documents(text, truncated, name)
+    sniffed = _sniff_text(path, name, text, truncated, compressed, encoding, params, limits)
+    if warning:
+        sniffed.warnings.append(warning)
+    return sniffed
 
 
 def _empty(name: str) -> InputError:
@@ -213,10 +244,11 @@ def _empty(name: str) -> InputError:
     )
 
 
-def _encoding(head: bytes, name: str, params: Params) -> str:
+def _encoding(head: bytes, name: str, params: Params) -> tuple[str, str | None]:
+    """The text encoding, and a warning when it was a guess between close code pages."""
     if params.encoding:
         try:
-            return codecs.lookup(params.encoding).name
+            return codecs.lookup(params.encoding).name, None
         except LookupError as exc:
             raise InputError(
                 "invalid_parameter",
@@ -225,26 +257,69 @@ def _encoding(head: bytes, name: str, params: Params) -> str:
                 {"parameter": "encoding", "value": params.encoding},
             ) from exc
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", None
     if b"\x00" in head:
         even, odd = head[0::2], head[1::2]
         if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-            return "utf-16-le"
+            return "utf-16-le", None
         if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            return "utf-16-be"
+            return "utf-16-be", None
         raise _binary(name)
     try:
         # A multi-byte character may be cut at the sample's end: ignore the last 3 bytes.
         head[:-3].decode("utf-8") if len(head) > 3 else head.decode("utf-8")
     except UnicodeDecodeError:
+        return _code_page(head)
+    return "utf-8", None
+
+
+def _code_page(head: bytes) -> tuple[str, str | None]:
+    """One of the Windows code pages, chosen by how the text reads in each.
+
+    The same bytes are valid Western (cp1252), Central European (cp1250) and
+    Cyrillic (cp1251) text; charset-normalizer tells which reads like a
+    language. When the pages would give the same characters the usual
+    Western page is kept; when they differ and more than one decodes, the
+    choice is a guess the report shows.
+    """
+    from charset_normalizer import from_bytes
+
+    valid = []
+    for page in CODE_PAGES:
         try:
-            head.decode("cp1252")
+            valid.append((page, head.decode(page)))
         except UnicodeDecodeError:
-            return "latin-1"
-        return "cp1252"
-    return "utf-8"
+            continue
+    if not valid:
+        return "latin-1", None
+    texts = dict(valid)
+    matches = from_bytes(head, cp_isolation=[page for page, _ in valid])
+    chaos = {codecs.lookup(m.encoding).name: m.chaos for m in matches}
+    # The least chaotic reading; on a tie (short texts often tie) the one
+    # whose accented letters are the likelier ones, then the usual page.
+    chosen = min(
+        valid,
+        key=lambda pv: (
+            chaos.get(pv[0], 1.0),
+            sum(pv[1].count(c) for c in _UNLIKELY_LETTERS.get(pv[0], "")),
+            CODE_PAGES.index(pv[0]),
+        ),
+    )[0]
+    same = [page for page, text in valid if text == texts[chosen]]
+    if CODE_PAGES[0] in same:
+        chosen = CODE_PAGES[0]
+    # Only a page that reads as well as the chosen one makes the choice a guess.
+    close = chaos.get(chosen, 0.0) + 0.01
+    others = [page for page, _ in valid if page not in same and chaos.get(page, 1.0) <= close]
+    if not others:
+        return chosen, None
+    return chosen, (
+        f"the text encoding was guessed as {chosen} ({_PAGE_NAMES[chosen]}); "
+        f"{', '.join(others)} would also read the file but give other letters: set "
+        "encoding if names look wrong"
+    )
 
 
 def _decode(head: bytes, encoding: str, truncated: bool) -> str:
@@ -271,6 +346,47 @@ def _refuse_binary(text: str, name: str) -> None:
         raise _binary(name)
 
 
+def _refuse_documents(text: str, truncated: bool, name: str) -> None:
+    """Text that is a web page or a JSON document, not a table, is named as such."""
+    start = text.lstrip()[:512]
+    lowered = start.lower()
+    what = None
+    if lowered.startswith(("<!doctype html", "<html", "<head", "<body")) or (
+        lowered.startswith("<") and "<html" in lowered
+    ):
+        raise InputError(
+            "unsupported_format",
+            f"{name} is a web page (HTML), not a CSV: usually an error or sign-in page "
+            "saved in place of the data",
+            "Open the file in a browser to see what the site said, then download the data "
+            "itself as CSV (or Parquet) and upload that.",
+            {"detected": "a web page (HTML)"},
+        )
+    if lowered.startswith("<?xml"):
+        what = "an XML document"
+    elif start.startswith(("{", "[")) and _is_json(text, truncated):
+        what = "a JSON document"
+    if what:
+        raise InputError(
+            "unsupported_format",
+            f"{name} is {what}, not a CSV or Parquet file",
+            "Download the data itself as CSV (comma, semicolon or tab separated), "
+            "gzip-compressed CSV or Parquet, and upload that.",
+            {"detected": what},
+        )
+
+
+def _is_json(text: str, truncated: bool) -> bool:
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    for candidate in (first,) if truncated else (text, first):
+        try:
+            json.loads(candidate)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def _sniff_text(
     path: Path,
     name: str,
@@ -289,12 +405,20 @@ def _sniff_text(
         number = next(n for n, line in enumerate(lines, 1) if len(line) > limits.max_line_bytes)
         raise limits.line_too_long(name, number)
     skip = 0
+    hint = _SEP_HINT.match(lines[0].strip()) if lines else None
+    if hint:  # Excel's "sep=;" line names the delimiter
+        skip = 1
     while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
         skip += 1
-    body = lines[skip:]
-    if not body:
+    if skip == len(lines):
         raise _empty(name)
-    delimiter = _delimiter(body[:200], params)
+    hinted = _DELIMITER_NAMES.get(hint.group(1).lower(), hint.group(1)) if hint else None
+    delimiter = _delimiter(lines[skip : skip + 200], params, hinted)
+    skip += _preamble(lines[skip : skip + 200], delimiter)
+    body = lines[skip:]
+    footnotes = frozenset() if truncated else _footnotes(body, delimiter)
+    if footnotes:
+        body = body[: _last_full_line(body, delimiter) + 1]
     nonblank = len(body) - list(map(str.strip, body)).count("")
     records, total = _records(body, delimiter, longest, nonblank)
     newlines_in_values = total < nonblank
@@ -308,6 +432,15 @@ def _sniff_text(
     header = params.header if params.header is not None else _has_header(records, fmt)
     columns = _column_names(records[0] if header else [], width)
     rows = [_cells(r) for r in (records[1:] if header else records)[:SAMPLE_ROWS]]
+    if len(records) <= 2 and all(sum(1 for c in r if c) < width for r in records):
+        # Only note-like lines ("Last Updated Date","2024-06-28",): a preamble, no table.
+        raise InputError(
+            "no_table_found",
+            f"{name} holds only notes ({len(records)} line(s) such as {records[0][:2]}), no table",
+            "Upload the table itself: a header row, then one row per date (or per series), "
+            "every row with the same number of fields; notes above it are skipped.",
+            {"lines": len(records)},
+        )
     if not rows:
         raise InputError(
             "no_data_rows",
@@ -317,9 +450,18 @@ def _sniff_text(
         )
     encoding_name = {"utf-8-sig": "utf-8"}.get(encoding, encoding)
     dialect = Dialect(
-        "csv", compressed, encoding_name, delimiter, header, skip, newlines_in_values, fmt
+        "csv",
+        compressed,
+        encoding_name,
+        delimiter,
+        header,
+        skip,
+        newlines_in_values,
+        fmt,
+        footnotes,
     )
-    return Sniffed(path, name, dialect, columns, rows)
+    complete = not truncated and len(rows) < SAMPLE_ROWS
+    return Sniffed(path, name, dialect, columns, rows, complete=complete)
 
 
 def _records(
@@ -354,9 +496,64 @@ def _records(
     return records, nonblank - len(only_delimiters.findall("\n" + text))
 
 
-def _delimiter(lines: list[str], params: Params) -> str:
+def _widths(lines: list[str], delimiter: str) -> list[int]:
+    """Fields per line, one line at a time (0 for a blank line)."""
+    return [
+        len(next(csv.reader([line], delimiter=delimiter), [])) if line.strip() else 0
+        for line in lines
+    ]
+
+
+def _table_width(widths: list[int]) -> int:
+    return Counter(w for w in widths if w).most_common(1)[0][0]
+
+
+def _preamble(lines: list[str], delimiter: str) -> int:
+    """How many lines above the header are notes, not the table.
+
+    Statistics offices and central banks put a title, the source and the
+    update date first (``"Data Source","World Development Indicators",``):
+    lines with fewer fields than the table. The header is the first line as
+    wide as the table (one field less for R's unnamed row names) that the
+    table's rows follow.
+    """
+    widths = _widths(lines, delimiter)
+    width = _table_width(widths)
+    slack = 1 if width > 2 else 0
+    for at in range(min(len(lines), MAX_PREAMBLE_LINES)):
+        if at + 1 < len(widths) and not widths[at + 1] and widths[at]:
+            # A line with a blank line below it is a note (a header has its rows
+            # right below), whatever its width: "Last Updated Date","2024-06-28",
+            continue
+        following = [w for w in widths[at + 1 : at + 4] if w]
+        if widths[at] >= width - slack and following and all(w == width for w in following):
+            return at
+    return 0  # no clear start: ragged rows are the reader's to report
+
+
+def _last_full_line(body: list[str], delimiter: str) -> int:
+    widths = _widths(body, delimiter)
+    width = _table_width(widths)
+    return max(i for i, w in enumerate(widths) if w == width)
+
+
+def _footnotes(body: list[str], delimiter: str) -> frozenset[str]:
+    """Notes after a blank line below the table (sources, definitions), by their text."""
+    if not body:
+        return frozenset()
+    last = _last_full_line(body, delimiter)
+    tail = body[last + 1 :]
+    notes = [line.strip() for line in tail if line.strip()]
+    if not notes or tail[0].strip():
+        return frozenset()  # ragged rows right below the table are the reader's to report
+    return frozenset(notes)
+
+
+def _delimiter(lines: list[str], params: Params, hinted: str | None = None) -> str:
     if params.delimiter:
         return _DELIMITER_NAMES.get(params.delimiter.lower(), params.delimiter)
+    if hinted:
+        return hinted
     best: tuple[float, int, str] | None = None
     for rank, candidate in enumerate(DELIMITERS):
         counts = [len(row) for row in csv.reader(lines, delimiter=candidate) if row]
@@ -381,8 +578,26 @@ def _kind(cell: str, fmt: numbers.NumberFormat) -> str:
     return "text"
 
 
+def _period_labels(first: list[str]) -> bool:
+    """Whether a row names periods, evenly spaced (``1960,1961,…``, ``2020Q1,2020Q2,…``)."""
+    import pandas as pd
+
+    cells = [re.sub(r"\s*\[[^\]]*\]$", "", c) for c in first if c]
+    labels = [c for c in cells if dates.detect([c], "period", assume_time=True)]
+    if len(labels) < 3:
+        return False
+    fmt = dates.detect(labels, "period", assume_time=True)
+    if fmt is None:
+        return False
+    stamps = dates.parse(pd.Series(labels, dtype="object"), fmt)
+    steps = stamps.diff().dropna()
+    return bool(stamps.notna().all() and len(steps) and (steps > pd.Timedelta(0)).all())
+
+
 def _has_header(records: list[list[str]], fmt: numbers.NumberFormat) -> bool:
     first, rest = records[0], records[1:50]
+    if _period_labels(first):
+        return True
     if not rest:
         return all(_kind(c, fmt) == "text" for c in first)
     for j, cell in enumerate(first):
@@ -434,7 +649,8 @@ def _sniff_parquet(path: Path, name: str, params: Params, limits: Limits) -> Sni
     data = [strings.column(j).to_pylist() for j in range(strings.num_columns)]
     rows = [_cells([c or "" for c in row]) for row in zip(*data, strict=True)]
     fmt = numbers.NumberFormat(params.decimal or ".")
-    return Sniffed(path, name, Dialect("parquet", numbers=fmt), columns, rows)
+    complete = parquet.metadata.num_rows == len(rows)
+    return Sniffed(path, name, Dialect("parquet", numbers=fmt), columns, rows, complete=complete)
 
 
 def malformed_parquet(name: str, exc: BaseException) -> InputError:

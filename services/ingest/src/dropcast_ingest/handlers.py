@@ -163,15 +163,9 @@ def _is_upload(note: StorageNotification, input_bucket: str) -> bool:
 def _read_upload(deps: IngestDeps, note: StorageNotification, params: Params) -> Normalised:
     obj = note.object
     limits = deps.limits
-    # Refuse what can't finish inside the request before downloading a byte of it.
-    if obj.size > limits.max_bytes:
-        raise InputError(
-            "file_too_large",
-            f"{obj.name} is {obj.size:,} bytes; the service path takes at most "
-            f"{limits.max_bytes:,}",
-            "Split the file into several uploads (e.g. by series), or compress it as .csv.gz.",
-            {"size": obj.size, "limit": limits.max_bytes},
-        )
+    # Refuse what can't finish inside the request before downloading a byte of it
+    # (the size the notification gives; sniff checks the downloaded file the same way).
+    limits.check_bytes(obj.size, obj.name)
     with tempfile.TemporaryDirectory(prefix="dropcast-ingest-") as tmp:
         local = Path(tmp) / "input"
         deps.store.download(obj.bucket, obj.name, local, generation=obj.generation)
