@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,17 +18,31 @@ def _history(freq: str, periods: int) -> pd.DataFrame:
     return pd.DataFrame({"ds": ds, "y": np.linspace(10, 30, periods) + noise})
 
 
+ENGINES = ["native", "cmdstan"]
+
+
+def _seasonalities(model: Any) -> set[str]:
+    """Seasonality names of a fit by either engine (Prophet's model or the native fit)."""
+    if hasattr(model, "seasonalities"):
+        return set(model.seasonalities)
+    return {season.name for season in model.layout.seasonalities}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("freq", ["YS", "5YS", "YE"])
-def test_yearly_or_coarser_history_fits_without_yearly_seasonality(freq: str) -> None:
-    model = fit_prophet(_history(freq, 12), resolve({}))
-    assert "yearly" not in model.seasonalities
+def test_yearly_or_coarser_history_fits_without_yearly_seasonality(freq: str, engine: str) -> None:
+    model = fit_prophet(_history(freq, 12), resolve({"engine": engine}))
+    assert "yearly" not in _seasonalities(model)
 
 
-def test_monthly_history_keeps_automatic_yearly_seasonality() -> None:
-    model = fit_prophet(_history("MS", 48), resolve({}))
-    assert "yearly" in model.seasonalities
+@pytest.mark.parametrize("engine", ENGINES)
+def test_monthly_history_keeps_automatic_yearly_seasonality(engine: str) -> None:
+    model = fit_prophet(_history("MS", 48), resolve({"engine": engine}))
+    assert "yearly" in _seasonalities(model)
 
 
-def test_an_explicit_yearly_seasonality_is_kept_on_yearly_data() -> None:
-    model = fit_prophet(_history("YS", 12), resolve({"yearly_seasonality": "true"}))
-    assert "yearly" in model.seasonalities
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_explicit_yearly_seasonality_is_kept_on_yearly_data(engine: str) -> None:
+    params = resolve({"yearly_seasonality": "true", "engine": engine})
+    model = fit_prophet(_history("YS", 12), params)
+    assert "yearly" in _seasonalities(model)
