@@ -24,7 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]  # the repository: bench/src/dropcast_bench/ is 3 down
 # Polling a child this often costs nothing measurable and bounds the wall error.
 _POLL_SECONDS = 0.005
 LIBRARIES = (
