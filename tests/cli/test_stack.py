@@ -66,3 +66,17 @@ def test_down_without_a_stack_is_harmless(tmp_path: Path) -> None:
     result = run_cli("down", "--home", str(tmp_path))
     assert result.returncode == 0
     assert "no local stack" in result.stdout
+
+
+def test_env_help_claims_no_gsutil_support_the_emulator_cannot_give() -> None:
+    # gsutil's JSON API is https-only (gslib/gcs_json_api.py) and fake-gcs-server serves http.
+    from typer.testing import CliRunner
+
+    from dropcast_cli.app import app
+
+    text = " ".join(CliRunner().invoke(app, ["env", "--help"]).stdout.split())
+    assert "gcloud storage" in text
+    assert "Not gsutil" in text
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    local = readme.split("## Forecast your own file on the local stack")[1].split("\n## ")[0]
+    assert "Locally only `gcloud storage` works" in local

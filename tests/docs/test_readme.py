@@ -27,7 +27,7 @@ def run_block(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
 
 
@@ -45,7 +45,9 @@ def test_local_stack_walkthrough(tmp_path: Path) -> None:
     script = shell_block("## Forecast your own file on the local stack")
     try:
         script = script.replace("uv run", f"uv run --project {REPO}")
-        result = run_block("timeout 120 bash -c " + _quote(script), tmp_path)
+        # A bound, so a hung stack fails the test instead of the session; generous, so a
+        # loaded machine does not.
+        result = run_block("timeout 600 bash -c " + _quote(script), tmp_path)
     finally:
         subprocess.run(
             ["uv", "run", "--project", str(REPO), "dropcast", "down"],
@@ -87,6 +89,6 @@ def test_submit_walkthrough(tmp_path: Path) -> None:
         )
     assert result.returncode == 0, result.stderr
     assert "horizon 14  median backtest MASE" in result.stdout
-    assert len((tmp_path / "out" / "hyndsight.forecast.csv").read_text().splitlines()) == 15
+    assert len((tmp_path / "out" / "hyndsight.csv").read_text().splitlines()) == 15
     assert "computed shard 1/1" in result.stdout
     assert "stopped: forecast, ingest, storage, pubsub" in result.stdout
