@@ -53,7 +53,7 @@ def test_local_stack_walkthrough(tmp_path: Path) -> None:
             ["uv", "run", "--project", str(REPO), "dropcast", "down"],
             cwd=tmp_path,
             capture_output=True,
-            timeout=60,
+            timeout=300,
         )
     assert result.returncode == 0, result.stderr
     assert "date,prediction,prediction_lower,prediction_upper\n2015-04-30," in result.stdout
@@ -85,7 +85,7 @@ def test_submit_walkthrough(tmp_path: Path) -> None:
             ["uv", "run", "--project", str(REPO), "dropcast", "down"],
             cwd=tmp_path,
             capture_output=True,
-            timeout=60,
+            timeout=300,
         )
     assert result.returncode == 0, result.stderr
     assert "horizon 14  median backtest MASE" in result.stdout
