@@ -38,6 +38,7 @@ def test_quickstart_shows_the_two_commands() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.heavy  # starts and stops a whole stack of its own; nox -s heavy (CI runs it)
 @pytest.mark.skipif(shutil.which("gcloud") is None, reason="gcloud CLI not installed")
 def test_local_stack_walkthrough(tmp_path: Path) -> None:
     # Run from a copy of the examples so the walkthrough's .dropcast/ is its own.
@@ -74,6 +75,7 @@ def _quote(script: str) -> str:
 
 
 @pytest.mark.e2e
+@pytest.mark.heavy  # starts and stops a whole stack of its own; nox -s heavy (CI runs it)
 @pytest.mark.skipif(shutil.which("gcloud") is None, reason="gcloud CLI not installed")
 def test_submit_walkthrough(tmp_path: Path) -> None:
     shutil.copytree(REPO / "examples", tmp_path / "examples")

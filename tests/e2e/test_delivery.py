@@ -173,6 +173,7 @@ def test_forecast_killed_mid_job_then_restarted(
     assert count_eventually(info, "forecast", job, "assembled") == 1
 
 
+@pytest.mark.heavy  # a minute or more of retries with backoff; nox -s heavy
 def test_injected_storage_faults_are_retried(
     home: Path, info: local_stack.StackInfo, tmp_path: Path
 ) -> None:
@@ -201,6 +202,7 @@ def test_injected_storage_faults_are_retried(
     assert sorted(out["series_id"].unique()) == ["s00000", "s00001", "s00002"]
 
 
+@pytest.mark.heavy  # five deliveries with backoff before the dead letter; nox -s heavy
 def test_message_failing_every_attempt_is_dead_lettered_and_the_job_fails(
     home: Path, info: local_stack.StackInfo, tmp_path: Path
 ) -> None:

@@ -105,13 +105,15 @@ def env(
 
 @app.command()
 def forecast(
-    source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV to forecast")],
+    source: Annotated[
+        Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False, help="CSV to forecast")
+    ],
     outdir: OutdirOption = DEFAULT_OUTDIR,
     param: ParamOption = None,
 ) -> None:
-    """Forecast a file in this process, no emulators: OUTDIR/<stem>.csv, .png, .report.json.
+    """Forecast FILE in this process, no emulators: <stem>.csv, .png, .report.json in --output.
 
-    A file dropcast cannot read gives OUTDIR/<stem>.error.json and exit code 2.
+    A file dropcast cannot read gives <stem>.error.json and exit code 2.
     """
     from dropcast_cli import oneshot
 

@@ -203,7 +203,7 @@ def logs(
     ref: Annotated[
         str | None,
         typer.Argument(
-            metavar="[REF]",
+            metavar="REF",
             help="Only this job: its id, the uploaded object's name or a gs:// URI",
             show_default=False,
         ),
@@ -276,7 +276,10 @@ def logs(
 
 
 def submit(
-    source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="File to forecast")],
+    source: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", exists=True, dir_okay=False, help="File to forecast"),
+    ],
     param: ParamOption = None,
     output: OutdirOption = DEFAULT_OUTDIR,
     name: Annotated[
