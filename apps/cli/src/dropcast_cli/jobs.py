@@ -16,7 +16,9 @@ from dropcast_common.status import JobStatus, StatusStore
 from dropcast_common.storage import BlobStore
 
 JOB_ID = re.compile(r"^[0-9a-f]{24}$")
-STATUS_SUFFIX = "/status.json"
+# Where status objects live, from naming's one rule: <prefix><job id><suffix>.
+_PLACE = "{job}"
+STATUS_PREFIX, _, STATUS_SUFFIX = naming.status_object(_PLACE).partition(_PLACE)
 
 
 class JobNotFoundError(LookupError):
@@ -52,22 +54,23 @@ def job_status(store: BlobStore, staging_bucket: str, job: str) -> JobStatus | N
 
 def recent(store: BlobStore, staging_bucket: str, limit: int = 20) -> list[JobStatus]:
     """The ``limit`` most recently created jobs, newest first."""
-    names = [
-        name
-        for name in store.list(staging_bucket, "jobs/")
-        if name.endswith(STATUS_SUFFIX) and name.count("/") == 2
+    jobs = [
+        job
+        for name in store.list(staging_bucket, STATUS_PREFIX)
+        if name.endswith(STATUS_SUFFIX)
+        and JOB_ID.match(job := name.removeprefix(STATUS_PREFIX).removesuffix(STATUS_SUFFIX))
     ]
     statuses = StatusStore(store, staging_bucket)
 
-    def read(name: str) -> JobStatus | None:
+    def read(job: str) -> JobStatus | None:
         try:
-            return statuses.get(name.removeprefix("jobs/").removesuffix(STATUS_SUFFIX))
+            return statuses.get(job)
         except (BlobNotFoundError, ValueError):
             return None  # removed meanwhile, or not a status we can read: not a job to list
 
     # One request per job: a few threads make a listing of hundreds quick.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        found = [status for status in pool.map(read, names) if status is not None]
+        found = [status for status in pool.map(read, jobs) if status is not None]
     found.sort(key=lambda status: (status.created, status.job_id), reverse=True)
     return found[:limit]
 
