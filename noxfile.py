@@ -110,12 +110,14 @@ def checkov(session: nox.Session) -> None:
 def deploy_dev(session: nox.Session) -> None:
     """Build both images with Cloud Build (tag: git SHA), apply envs/dev by digest.
 
-    Writes releases/dev.json; commit it. Needs a project (DROPCAST_PROJECT or
-    --project) and credentials; `nox -s deploy-dev -- --dry-run` prints every
-    command and the release file instead, touching nothing.
+    Writes releases/dev.json; commit it. Needs a project (--project,
+    DROPCAST_PROJECT, GOOGLE_CLOUD_PROJECT or gcloud's) and credentials; asks
+    before running unless `-- --yes`; `nox -s deploy-dev -- --dry-run` prints
+    every command and the release file instead, touching nothing. Runs
+    `dropcast deploy dev`.
     """
     install_workspace(session)
-    session.run("python", "-m", "dropcast_cli.deploy", "deploy-dev", *session.posargs)
+    session.run("dropcast", "deploy", "dev", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -123,10 +125,10 @@ def promote(session: nox.Session) -> None:
     """Promote the exact images of one environment to the next as a tagged canary.
 
     `nox -s promote -- dev prod [--canary-percent N | --finish | --rollback] [--yes]
-    [--dry-run]`. Writes releases/<target>.json; commit it.
+    [--dry-run]`. Writes releases/<target>.json; commit it. Runs `dropcast deploy promote`.
     """
     install_workspace(session)
-    session.run("python", "-m", "dropcast_cli.deploy", "promote", *session.posargs)
+    session.run("dropcast", "deploy", "promote", *session.posargs)
 
 
 @nox.session(python=PYTHON)

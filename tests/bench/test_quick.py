@@ -1,6 +1,6 @@
 """The benchmark suite still runs (``nox -s bench -- --quick``), and its measuring is right.
 
-The quick run starts the local stack and runs every benchmark at tiny
+The quick run (``nox -s heavy``) starts the local stack and runs every benchmark at tiny
 sizes; it checks that each one produced its figures, never their values
 (timings on a shared machine are not a test). The helpers below it are
 checked against things whose answer is known.
@@ -27,6 +27,9 @@ from dropcast_tables.normalise import normalise
 
 @pytest.mark.e2e
 @pytest.mark.slow
+# Starts a stack of its own and runs all seven benchmarks: minutes on a busy machine
+# (259 s in one run of the test line). nox -s heavy runs it, and CI runs that.
+@pytest.mark.heavy
 def test_quick_suite_runs_every_benchmark(tmp_path: Path) -> None:
     document = run_suite(QUICK, work=tmp_path)
     assert document["stack_error"] is None

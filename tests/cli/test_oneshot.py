@@ -79,3 +79,19 @@ def test_default_output_directory_is_forecasts(hyndsight: Path, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "forecasts" / "sales.csv").exists()
     assert source.read_bytes() == hyndsight.read_bytes()
+
+
+def test_a_good_run_removes_the_error_report_of_an_earlier_bad_one(
+    hyndsight: Path, tmp_path: Path
+) -> None:
+    from dropcast_cli import oneshot
+
+    source = tmp_path / "sales.csv"
+    source.write_bytes(hyndsight.read_bytes())
+    out = tmp_path / "out"
+    rejected = oneshot.run(source, out, ["horizn=7"])
+    assert rejected.error is not None
+    assert (out / "sales.error.json").exists()
+    done = oneshot.run(source, out, ["horizon=7", "uncertainty_samples=0"])
+    assert done.ok
+    assert sorted(p.name for p in out.iterdir()) == ["sales.csv", "sales.png", "sales.report.json"]

@@ -118,7 +118,9 @@ def _failed(code: str) -> Pipeline:
     return pipeline
 
 
-def _run(tmp_path: Path, pipeline: Pipeline, name: str = "data/sales.csv") -> submitting.Submission:
+def _run(
+    tmp_path: Path, pipeline: Pipeline, name: str = "data/sales.csv", outdir: str = "forecasts"
+) -> submitting.Submission:
     source = tmp_path / "sales.csv"
     source.write_text("date,y\n2024-01-01,1\n")
     store = InMemoryBlobStore()
@@ -130,31 +132,46 @@ def _run(tmp_path: Path, pipeline: Pipeline, name: str = "data/sales.csv") -> su
         name=name,
         metadata={},
         timeout=5,
-        outdir=tmp_path,
+        outdir=tmp_path / outdir,
         sleep=lambda _: None,
     )
 
 
-def test_done_downloads_outputs_next_to_the_file_without_overwriting_it(tmp_path: Path) -> None:
+def test_done_downloads_outputs_with_the_names_the_bucket_and_forecast_use(tmp_path: Path) -> None:
     result = _run(tmp_path, _forecast_done)
     assert result.exit_code == 0
+    out = tmp_path / "forecasts"
     assert result.files == {
-        "csv": tmp_path / "sales.forecast.csv",
-        "png": tmp_path / "sales.png",
-        "report": tmp_path / "sales.report.json",
+        "csv": out / "sales.csv",
+        "png": out / "sales.png",
+        "report": out / "sales.report.json",
     }
     assert (tmp_path / "sales.csv").read_text() == "date,y\n2024-01-01,1\n"  # the input, intact
     text = submitting.summary(result)
     assert "series 2" in text
     assert "horizon 28" in text
     assert "median backtest MASE 0.500" in text
-    assert f"chart        {tmp_path / 'sales.png'}" in text
+    assert f"chart        {out / 'sales.png'}" in text
+    assert result.as_dict()["files"]["csv"] == str(out / "sales.csv")
+    assert result.as_dict()["exit_code"] == 0
+
+
+def test_an_output_folder_where_the_forecast_would_replace_the_input_is_refused_first(
+    tmp_path: Path,
+) -> None:
+    uploads: list[str] = []
+    with pytest.raises(InputError) as caught:
+        _run(tmp_path, lambda _s, _j, name: uploads.append(name), outdir=".")
+    assert caught.value.code == "output_overwrites_input"
+    assert "-o DIR" in caught.value.hint
+    assert uploads == []
 
 
 def test_rejected_prints_the_error_report(tmp_path: Path) -> None:
     result = _run(tmp_path, _failed("no_value_column"))
     assert result.exit_code == 2
-    assert json.loads((tmp_path / "sales.error.json").read_text())["code"] == "no_value_column"
+    error = tmp_path / "forecasts" / "sales.error.json"
+    assert json.loads(error.read_text())["code"] == "no_value_column"
     text = submitting.summary(result)
     assert "error [no_value_column]: why" in text
     assert "hint: fix" in text
@@ -164,7 +181,7 @@ def test_rejected_prints_the_error_report(tmp_path: Path) -> None:
 def test_dead_lettered_job_is_a_failure_not_a_rejection(tmp_path: Path) -> None:
     result = _run(tmp_path, _failed("processing_failed"))
     assert result.exit_code == 1
-    assert f"dropcast logs --job {result.job_id}" in submitting.summary(result)
+    assert f"dropcast logs {result.job_id}" in submitting.summary(result)
 
 
 def test_a_job_that_never_finishes_times_out_with_exit_3(tmp_path: Path) -> None:
@@ -180,7 +197,7 @@ def test_a_job_that_never_finishes_times_out_with_exit_3(tmp_path: Path) -> None
         name="x.csv",
         metadata={},
         timeout=3,
-        outdir=tmp_path,
+        outdir=tmp_path / "forecasts",
         sleep=lambda _: None,
         clock=lambda: float(next(ticks)),
     )
@@ -250,11 +267,12 @@ def test_submit_a_good_file_on_the_local_stack(
         cwd=tmp_path,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    forecast = pd.read_csv(tmp_path / "hyndsight.forecast.csv")
+    out = tmp_path / "forecasts"  # the default, as for `dropcast forecast`
+    forecast = pd.read_csv(out / "hyndsight.csv")
     assert list(forecast.columns) == ["date", "prediction", "prediction_lower", "prediction_upper"]
     assert len(forecast) == 14
-    assert (tmp_path / "hyndsight.png").read_bytes().startswith(b"\x89PNG")
-    report = json.loads((tmp_path / "hyndsight.report.json").read_text())
+    assert (out / "hyndsight.png").read_bytes().startswith(b"\x89PNG")
+    report = json.loads((out / "hyndsight.report.json").read_text())
     assert report["lineage"]["parameters"]["horizon"] == 14
     assert source.read_bytes() == hyndsight.read_bytes()
     # The summary: state, series, horizon, backtest MASE, where the chart is.
@@ -265,7 +283,7 @@ def test_submit_a_good_file_on_the_local_stack(
         f"series 1 (prophet 1, fallback 0, skipped 0)  horizon 14  median backtest MASE {mase:.3f}"
         in lines
     )
-    assert f"chart        {tmp_path / 'hyndsight.png'}" in lines
+    assert f"chart        {Path('forecasts') / 'hyndsight.png'}" in lines
     # Progress went to stderr: upload, acceptance, the bar at its end.
     assert "uploaded gs://dropcast-input/cli/submit/good/hyndsight.csv" in run.stderr
     assert "accepted: 1 series in 1 shard(s)" in run.stderr
@@ -275,10 +293,11 @@ def test_submit_a_good_file_on_the_local_stack(
     status = _cli(stack, "status", "cli/submit/good/hyndsight.csv", cwd=tmp_path)
     assert status.returncode == 0
     assert status.stdout.startswith(f"{job}  done")
-    # Status says done just before assembly logs its line: give the line a moment.
-    deadline = time.monotonic() + 15
+    # Status says done just before assembly logs its line: wait for the line (a loaded
+    # machine may take a while; a healthy one is there at once).
+    deadline = time.monotonic() + 120
     while True:
-        logs = _cli(stack, "logs", "--job", job, cwd=tmp_path)
+        logs = _cli(stack, "logs", job, cwd=tmp_path)
         trail = logs.stdout.splitlines()
         if (trail and "assembled" in trail[-1]) or time.monotonic() > deadline:
             break

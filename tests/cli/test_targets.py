@@ -68,9 +68,9 @@ def test_outputs_file_without_buckets_says_how_to_make_one(tmp_path: Path) -> No
         targets.resolve("dev", outputs=outputs, environ={})
 
 
-def test_deployed_env_without_project_says_what_to_set() -> None:
+def test_deployed_env_without_project_says_what_to_set(tmp_path: Path) -> None:
     with pytest.raises(targets.TargetError, match="DROPCAST_PROJECT"):
-        targets.resolve("dev", environ={})
+        targets.resolve("dev", environ={"CLOUDSDK_CONFIG": str(tmp_path)})
 
 
 def test_unknown_env_is_refused() -> None:
@@ -81,3 +81,36 @@ def test_unknown_env_is_refused() -> None:
 def test_local_without_a_stack_says_dropcast_up(tmp_path: Path) -> None:
     with pytest.raises(targets.TargetError, match="dropcast up"):
         targets.resolve("local", home=tmp_path)
+
+
+def _gcloud_config(folder: Path, project: str, name: str = "default") -> None:
+    (folder / "configurations").mkdir(parents=True)
+    (folder / "active_config").write_text(name)
+    (folder / "configurations" / f"config_{name}").write_text(
+        f"[core]\naccount = me@example.com\nproject = {project}\n"
+    )
+
+
+def test_project_comes_from_the_variables_gcloud_users_set(tmp_path: Path) -> None:
+    empty = {"CLOUDSDK_CONFIG": str(tmp_path / "no-gcloud")}
+    for variable in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"):
+        target = targets.resolve("dev", environ={**empty, variable: "acme"})
+        assert target.buckets["input"] == "acme-dropcast-dev-input", variable
+    both = {**empty, "DROPCAST_PROJECT": "ours", "GOOGLE_CLOUD_PROJECT": "theirs"}
+    assert targets.resolve("dev", environ=both).project == "ours"
+
+
+def test_project_comes_from_gclouds_active_configuration(tmp_path: Path) -> None:
+    _gcloud_config(tmp_path / "gcloud", "from-config", name="work")
+    environ = {"CLOUDSDK_CONFIG": str(tmp_path / "gcloud")}
+    assert targets.resolve("prod", environ=environ).project == "from-config"
+    assert targets.resolve("prod", environ={**environ, "GOOGLE_CLOUD_PROJECT": "v"}).project == "v"
+    _gcloud_config(tmp_path / "home" / ".config" / "gcloud", "in-home")
+    assert targets.project_of(None, {"HOME": str(tmp_path / "home")}) == "in-home"
+
+
+def test_no_project_anywhere_says_every_way_to_give_one(tmp_path: Path) -> None:
+    with pytest.raises(targets.TargetError) as caught:
+        targets.resolve("dev", environ={"CLOUDSDK_CONFIG": str(tmp_path)})
+    for way in ("--project", "DROPCAST_PROJECT", "GOOGLE_CLOUD_PROJECT", "gcloud config set"):
+        assert way in str(caught.value)

@@ -37,6 +37,15 @@ def test_unknown_parameter_is_an_input_error_naming_it() -> None:
     assert err.value.details == {"unknown": ["horizn"]}
 
 
+def test_unknown_parameter_suggests_the_nearest_name() -> None:
+    with pytest.raises(InputError) as err:
+        resolve({"horizn": "7", "interval-widht": "0.9", "zzz": "1"})
+    assert "horizn (did you mean horizon?)" in err.value.message
+    assert "interval_widht (did you mean interval_width?)" in err.value.message
+    assert "zzz (did you mean" not in err.value.message
+    assert "horizn → horizon" in err.value.hint
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("horizon", "0"), ("horizon", "x"), ("interval_width", "1.5"), ("growth", "cubic")],

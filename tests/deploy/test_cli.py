@@ -1,30 +1,51 @@
-"""The deploy sessions end to end with fake machines: refusal, --dry-run, real runs."""
+"""``dropcast deploy`` end to end with fake machines: refusal, --dry-run, --yes, real runs."""
 
 from __future__ import annotations
 
-import io
+import dataclasses
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import hcl2
 import pytest
 from deploy_support import PROJECT, REGISTRY, SHA, FakeExecutor, FakeMachine, digest
+from typer.testing import CliRunner
 
-from dropcast_cli.deploy.cli import main
+from dropcast_cli.app import app
+from dropcast_cli.deploy.cli import Machine
 from dropcast_cli.deploy.plan import Target, plan_deploy_dev, revision_name, service_name
 from dropcast_cli.deploy.release import Release, load_release
 from dropcast_cli.deploy.runner import release_diff
 
 ROOT = Path(__file__).resolve().parents[2]
+# The old session names, as nox -s deploy-dev / promote pass them on.
+VERBS = {"deploy-dev": ["deploy", "dev"], "promote": ["deploy", "promote"]}
+LAST_RUN: dict[str, str] = {}
 
 
-def run(repo: Path, argv: list[str], machine: FakeMachine, executor=None) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(
-        argv, machine=machine.environment, cwd=repo, out=out, executor=executor, git_sha=SHA
-    )
-    return code, out.getvalue()
+def run(
+    repo: Path,
+    argv: list[str],
+    machine: FakeMachine,
+    executor=None,
+    *,
+    git_sha: str = SHA,
+    ask: Callable[[str], bool | None] = lambda _: None,
+) -> tuple[int, str]:
+    """Run ``dropcast deploy …``; returns (exit code, stdout); stderr goes to LAST_RUN."""
+    # No gcloud configuration of this machine's user may name a project here.
+    isolated = {"CLOUDSDK_CONFIG": str(repo / "no-gcloud-config"), **machine.environment.env}
+    environment = dataclasses.replace(machine.environment, env=isolated)
+    fakes = Machine(environment=environment, cwd=repo, executor=executor, git_sha=git_sha, ask=ask)
+    result = CliRunner().invoke(app, [*VERBS[argv[0]], *argv[1:]], obj=fakes)
+    LAST_RUN["err"] = result.stderr
+    return result.exit_code, result.stdout
+
+
+def last_err() -> str:
+    return LAST_RUN["err"]
 
 
 def snapshot(repo: Path) -> dict[str, str]:
@@ -35,7 +56,7 @@ def snapshot(repo: Path) -> dict[str, str]:
 def test_no_project_is_refused_with_what_to_set(repo, capsys, argv) -> None:
     executor = FakeExecutor()
     code, _ = run(repo, argv, FakeMachine(env={}), executor)
-    err = capsys.readouterr().err
+    err = last_err()
     assert code == 2
     assert "DROPCAST_PROJECT" in err
     assert "--project" in err
@@ -47,7 +68,7 @@ def test_no_project_is_refused_with_what_to_set(repo, capsys, argv) -> None:
 def test_no_credentials_are_refused_with_how_to_log_in(repo, capsys, argv) -> None:
     machine = FakeMachine(env={"DROPCAST_PROJECT": PROJECT}, gcloud_logged_in=False)
     code, _ = run(repo, argv, machine, FakeExecutor())
-    err = capsys.readouterr().err
+    err = last_err()
     assert code == 2
     assert "credentials" in err
     assert "gcloud auth login" in err
@@ -61,8 +82,8 @@ def test_a_key_file_counts_as_credentials(repo, tmp_path, capsys) -> None:
     key.write_text("{}", "utf-8")
     env = {"DROPCAST_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(key)}
     machine = FakeMachine(env=env, gcloud_logged_in=False)
-    code, _ = run(repo, ["deploy-dev"], machine, FakeExecutor())
-    assert code == 0, capsys.readouterr().err
+    code, _ = run(repo, ["deploy-dev", "--yes"], machine, FakeExecutor())
+    assert code == 0, last_err()
     assert ["gcloud", "auth", "print-access-token", "--quiet"] not in machine.calls
 
 
@@ -70,12 +91,12 @@ def test_a_key_file_that_does_not_exist_does_not(repo, tmp_path, capsys) -> None
     env = {"DROPCAST_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no")}
     code, _ = run(repo, ["deploy-dev"], FakeMachine(env=env, gcloud_logged_in=False))
     assert code == 2
-    assert "credentials" in capsys.readouterr().err
+    assert "credentials" in last_err()
 
 
 def test_every_missing_thing_is_listed_at_once(repo, capsys) -> None:
     code, _ = run(repo, ["deploy-dev"], FakeMachine(env={}, tools=()))
-    err = capsys.readouterr().err
+    err = last_err()
     assert code == 2
     for missing in (
         "a project",
@@ -89,9 +110,9 @@ def test_every_missing_thing_is_listed_at_once(repo, capsys) -> None:
 
 def test_deploy_dev_refuses_a_dirty_tree_but_promote_does_not_care(repo, capsys) -> None:
     machine = FakeMachine(env={"DROPCAST_PROJECT": PROJECT}, dirty=True)
-    code, _ = run(repo, ["deploy-dev"], machine, FakeExecutor())
+    code, _ = run(repo, ["deploy-dev", "--yes"], machine, FakeExecutor())
     assert code == 2
-    assert "clean working tree" in capsys.readouterr().err
+    assert "clean working tree" in last_err()
     _write(repo, "dev", _deployed_dev())
     code, _ = run(repo, ["promote", "dev", "prod", "--yes"], machine, FakeExecutor())
     assert code == 0
@@ -134,7 +155,7 @@ def test_dry_run_of_promote_shows_the_release_diff(repo) -> None:
 
 def test_deploy_dev_runs_in_order_and_writes_the_release_last(repo) -> None:
     executor = FakeExecutor()
-    code, out = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor)
+    code, out = run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], _ready(), executor)
     assert code == 0
     assert [c[:3] for c in executor.calls] == [
         ("gcloud", "builds", "submit"),
@@ -153,16 +174,16 @@ def test_deploy_dev_runs_in_order_and_writes_the_release_last(repo) -> None:
 def test_a_failed_command_stops_the_run_and_keeps_the_release_file(repo, capsys) -> None:
     before = snapshot(repo)
     executor = FakeExecutor(fail_on="apply")
-    code, _ = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor)
-    assert code == 4
-    assert "command failed with exit code 1" in capsys.readouterr().err
+    code, _ = run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], _ready(), executor)
+    assert code == 1
+    assert "command failed with exit code 1" in last_err()
     assert snapshot(repo) == before
     assert executor.calls[-1][2] == "apply"
 
 
 def test_promote_finish_and_rollback_in_sequence(repo) -> None:
     machine, executor = _ready(), FakeExecutor()
-    assert run(repo, ["deploy-dev", "--project", PROJECT], machine, executor)[0] == 0
+    assert run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], machine, executor)[0] == 0
     # A first promotion takes everything; a second version then goes canary.
     assert (
         run(repo, ["promote", "dev", "prod", "--project", PROJECT, "--yes"], machine, executor)[0]
@@ -171,33 +192,30 @@ def test_promote_finish_and_rollback_in_sequence(repo) -> None:
     first = load_release(repo, "prod")
     assert first.state == "live"
     newer = "2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c"
-    out = io.StringIO()
-    assert (
-        main(
-            ["deploy-dev", "--project", PROJECT],
-            machine=machine.environment,
-            cwd=repo,
-            out=out,
-            executor=executor,
-            git_sha=newer,
-        )
-        == 0
-    )
+    deployed = run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], machine, executor,
+                   git_sha=newer)  # fmt: skip
+    assert deployed[0] == 0
     argv = ["promote", "dev", "prod", "--project", PROJECT, "--yes", "--canary-percent", "20"]
     assert run(repo, argv, machine, executor)[0] == 0
     canary = load_release(repo, "prod")
     assert canary.state == "canary"
     assert [t.percent for t in canary.services["ingest"].traffic] == [20, 80]
     assert (
-        run(repo, ["promote", "dev", "prod", "--project", PROJECT, "--finish"], machine, executor)[
-            0
-        ]
+        run(
+            repo,
+            ["promote", "dev", "prod", "--project", PROJECT, "--finish", "--yes"],
+            machine,
+            executor,
+        )[0]
         == 0
     )
     assert load_release(repo, "prod").state == "live"
     assert (
         run(
-            repo, ["promote", "dev", "prod", "--project", PROJECT, "--rollback"], machine, executor
+            repo,
+            ["promote", "dev", "prod", "--project", PROJECT, "--rollback", "--yes"],
+            machine,
+            executor,
         )[0]
         == 0
     )
@@ -207,20 +225,79 @@ def test_promote_finish_and_rollback_in_sequence(repo) -> None:
 
 
 def test_finish_rollback_and_canary_percent_exclude_each_other(repo) -> None:
-    with pytest.raises(SystemExit):
-        run(repo, ["promote", "dev", "prod", "--finish", "--rollback"], FakeMachine(env={}))
-    with pytest.raises(SystemExit):
-        run(
-            repo,
-            ["promote", "dev", "prod", "--finish", "--canary-percent", "5"],
-            FakeMachine(env={}),
-        )
+    for extra in (["--finish", "--rollback"], ["--finish", "--canary-percent", "5"]):
+        code, _ = run(repo, ["promote", "dev", "prod", *extra], FakeMachine(env={}))
+        assert code == 2
+        assert "exclude each other" in last_err()
 
 
 def test_promoting_an_environment_to_itself_is_refused(repo, capsys) -> None:
     code, _ = run(repo, ["promote", "prod", "prod", "--dry-run"], FakeMachine(env={}))
-    assert code == 3
-    assert "two different environments" in capsys.readouterr().err
+    assert code == 2
+    assert "two different environments" in last_err()
+
+
+def test_a_real_run_without_yes_asks_first_and_refuses_when_nobody_answers(repo) -> None:
+    before = snapshot(repo)
+    executor = FakeExecutor()
+    code, out = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor)
+    assert code == 2
+    assert "pass --yes" in last_err()
+    assert "gcloud builds submit" in out  # the plan was shown before the question
+    assert executor.calls == []
+    assert snapshot(repo) == before
+    questions: list[str] = []
+
+    def no(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    code, _ = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor, ask=no)
+    assert code == 2
+    assert questions == ["\nRun these 5 commands now?"]
+    assert executor.calls == []
+    code, _ = run(
+        repo, ["deploy-dev", "--project", PROJECT], _ready(), executor, ask=lambda _: True
+    )
+    assert code == 0
+    assert len(executor.calls) == 5
+
+
+def test_yes_means_the_same_for_deploy_and_promote(repo) -> None:
+    executor = FakeExecutor()
+    assert run(repo, ["deploy-dev", "--yes"], _ready(), executor)[0] == 0
+    asked: list[str] = []
+
+    def refuse(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    for argv in (["promote", "dev", "prod"], ["promote", "dev", "prod", "--canary-percent", "5"]):
+        code, _ = run(repo, argv, _ready(), executor, ask=refuse)
+        assert code == 2, argv
+    assert len(asked) == 2  # without --yes: asked each time (and refused here)
+    code, _ = run(repo, ["promote", "dev", "prod", "-y"], _ready(), executor)
+    assert code == 0
+    assert "-auto-approve" in executor.calls[-1]  # terraform does not ask either
+
+
+@pytest.mark.parametrize(
+    ("extra", "state"),
+    [([], "live"), (["--canary-percent", "25"], "live"), (["--finish"], "live"),
+     (["--rollback"], "rolled-back")],
+)  # fmt: skip
+def test_promote_dry_run_shows_a_plan_before_anything_is_deployed(repo, extra, state) -> None:
+    before = snapshot(repo)
+    code, out = run(repo, ["promote", "dev", "prod", "--dry-run", *extra], FakeMachine(env={}))
+    assert code == 0, last_err()
+    assert snapshot(repo) == before
+    assert "nothing is deployed in dev yet" in out
+    assert "<<dev_digest>>" in out
+    assert "sha256:" not in out  # stand-in digests are shown as placeholders
+    assert "dropcast-stand-in-project" not in out
+    assert "/<DROPCAST_PROJECT>/dropcast/ingest@<<dev_digest>>" in out
+    assert f'"state": "{state}"' in out
+    assert out.count("\nterraform ") == 2
 
 
 def test_release_diff_shows_what_changes() -> None:

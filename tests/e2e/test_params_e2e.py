@@ -32,7 +32,7 @@ def _european(hyndsight: Path, target: Path) -> Path:
 def test_object_metadata_sets_parameters(stack: StackInfo, hyndsight: Path) -> None:
     meta = {"dropcast-horizon": "7", "dropcast-uncertainty-samples": "0"}
     localclient.upload(stack, hyndsight, "e2e/params/meta.csv", metadata=meta)
-    name, body = localclient.wait_for_output(stack, "e2e/params/meta.csv", timeout=120)
+    name, body = localclient.wait_for_output(stack, "e2e/params/meta.csv", timeout=600)
     assert name == "e2e/params/meta.csv"
     out = pd.read_csv(io.BytesIO(body))
     assert len(out) == 7
@@ -41,7 +41,7 @@ def test_object_metadata_sets_parameters(stack: StackInfo, hyndsight: Path) -> N
 
 def test_unknown_metadata_parameter_is_reported(stack: StackInfo, hyndsight: Path) -> None:
     localclient.upload(stack, hyndsight, "e2e/params/typo.csv", metadata={"dropcast-horizn": "7"})
-    name, body = localclient.wait_for_output(stack, "e2e/params/typo.csv", timeout=60)
+    name, body = localclient.wait_for_output(stack, "e2e/params/typo.csv", timeout=600)
     assert name == "e2e/params/typo.error.json"
     report = json.loads(body)
     assert report["code"] == "unknown_parameter"
@@ -67,7 +67,7 @@ def test_manifest_names_data_output_and_parameters(
         )
     )
     localclient.upload(stack, manifest, "e2e/params/visits.dropcast.json")
-    name, body = localclient.wait_for_output(stack, "e2e/params/out/visits-14.csv", timeout=120)
+    name, body = localclient.wait_for_output(stack, "e2e/params/out/visits-14.csv", timeout=600)
     assert name == "e2e/params/out/visits-14.csv"
     out = pd.read_csv(io.BytesIO(body))
     assert len(out) == 14
@@ -84,7 +84,7 @@ def test_bad_manifest_gets_an_error_report_with_position(stack: StackInfo, tmp_p
     manifest = tmp_path / "bad.dropcast.json"
     manifest.write_text('{\n  "input": "_data/x.csv",\n  "params": {"horizon": 7},\n}\n')
     localclient.upload(stack, manifest, "e2e/params/bad.dropcast.json")
-    name, body = localclient.wait_for_output(stack, "e2e/params/bad.dropcast.json", timeout=60)
+    name, body = localclient.wait_for_output(stack, "e2e/params/bad.dropcast.json", timeout=600)
     assert name == "e2e/params/bad.error.json"
     report = json.loads(body)
     assert report["code"] == "manifest_invalid_json"

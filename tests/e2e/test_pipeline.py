@@ -33,7 +33,7 @@ def gcloud_cp(stack: StackInfo, source: Path, name: str) -> None:
         env=env,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=600,
     )
 
 
@@ -47,7 +47,7 @@ def test_upload_with_gcloud_gives_the_original_forecast(
 ) -> None:
     started = time.monotonic()
     gcloud_cp(stack, hyndsight, "e2e/gcloud/hyndsight.csv")
-    name, body = localclient.wait_for_output(stack, "e2e/gcloud/hyndsight.csv", timeout=120)
+    name, body = localclient.wait_for_output(stack, "e2e/gcloud/hyndsight.csv", timeout=600)
     elapsed = time.monotonic() - started
     assert name == "e2e/gcloud/hyndsight.csv"
     out = pd.read_csv(io.BytesIO(body))
@@ -66,7 +66,7 @@ def test_two_files_at_once(stack: StackInfo, hyndsight: Path, tmp_path: Path) ->
     uploads = {"e2e/pair/a.csv": hyndsight, "e2e/pair/b.csv": monthly}
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda item: localclient.upload(stack, item[1], item[0]), uploads.items()))
-    outputs = {name: localclient.wait_for_output(stack, name, timeout=120) for name in uploads}
+    outputs = {name: localclient.wait_for_output(stack, name, timeout=600) for name in uploads}
     a = pd.read_csv(io.BytesIO(outputs["e2e/pair/a.csv"][1]))
     b = pd.read_csv(io.BytesIO(outputs["e2e/pair/b.csv"][1]))
     assert len(a) == 28
@@ -81,6 +81,6 @@ def test_bad_file_gets_an_error_report(stack: StackInfo, tmp_path: Path) -> None
     bad = tmp_path / "bad.csv"
     bad.write_text("")
     localclient.upload(stack, bad, "e2e/bad/bad.csv")
-    name, body = localclient.wait_for_output(stack, "e2e/bad/bad.csv", timeout=60)
+    name, body = localclient.wait_for_output(stack, "e2e/bad/bad.csv", timeout=600)
     assert name == "e2e/bad/bad.error.json"
     assert b'"code": "empty_file"' in body

@@ -44,11 +44,11 @@ def test_one_more_day_of_the_same_object_starts_warm(
     shorter = tmp_path / "visits.csv"
     pd.read_csv(hyndsight).iloc[:-1].to_csv(shorter, index=False)
     localclient.upload(stack, shorter, NAME)
-    first, _ = _outputs_for(stack, _generation(stack), timeout=120)
+    first, _ = _outputs_for(stack, _generation(stack), timeout=600)
     assert first["summary"]["warm_started"] == 0
 
     localclient.upload(stack, hyndsight, NAME)
-    second, csv = _outputs_for(stack, _generation(stack), timeout=120)
+    second, csv = _outputs_for(stack, _generation(stack), timeout=600)
     assert second["summary"]["warm_started"] == 1
     assert second["summary"]["backtests_kept"] == 1
     assert second["series"][0]["backtest_age"] == 1

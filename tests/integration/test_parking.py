@@ -68,10 +68,10 @@ def test_parked_messages_wait_in_the_pull_subscription(stack: StackInfo) -> None
     marker = uuid.uuid4().hex
     pubsub_v1.PublisherClient().publish(
         f"projects/{stack.project}/topics/{parking.topic}", b"parked", marker=marker
-    ).result(timeout=30)
+    ).result(timeout=120)
     # Other tests may park messages too; take only this one.
     for _ in range(20):
-        response = subscriber.pull(request={"subscription": hold, "max_messages": 50}, timeout=10)
+        response = subscriber.pull(request={"subscription": hold, "max_messages": 50}, timeout=120)
         mine = [
             m for m in response.received_messages if m.message.attributes.get("marker") == marker
         ]

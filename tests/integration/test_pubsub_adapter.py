@@ -62,7 +62,7 @@ def test_published_message_is_pushed_to_the_subscriber(
     )
     message_id = PubSubPublisher(stack.project).publish(topic, b'{"x": 1}', {"kind": "test"})
 
-    envelope = received.get(timeout=20)
+    envelope = received.get(timeout=120)
     assert envelope["message"]["messageId"] == message_id
     assert base64.b64decode(envelope["message"]["data"]) == b'{"x": 1}'
     assert envelope["message"]["attributes"] == {"kind": "test"}

@@ -96,7 +96,7 @@ def test_cloud_command_for_one_service_without_job() -> None:
 
 def test_unknown_service_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["logs", "--service", "web", "--home", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # rejected: the request names no service (docs: Exit codes)
     assert "use ingest or forecast" in result.output
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from dropcast_cli.targets import SERVICES, Target
+from dropcast_common.storage import BlobStore
 
 # A text-format record's exception lines are indented under it (see TextFormatter).
 CONTINUATION = "    | "
@@ -34,16 +36,82 @@ def local_lines(
 
 def select(lines: Iterable[str], job: str | None) -> Iterator[str]:
     """The lines of one job (all lines when ``job`` is None), continuation lines included."""
-    keep = False
+    chooser = _Chooser(job)
     for raw in lines:
-        line = raw.rstrip("\n")
-        if line.startswith(CONTINUATION):
-            if keep:
-                yield line
-            continue
-        keep = job is None or belongs_to(line, job)
-        if keep:
-            yield line
+        if chooser.keeps(raw.rstrip("\n")):
+            yield raw.rstrip("\n")
+
+
+class _Chooser:
+    """Keeps a job's records and their continuation lines, one line at a time."""
+
+    def __init__(self, job: str | None) -> None:
+        self._job = job
+        self._keep = False
+
+    def keeps(self, line: str) -> bool:
+        if not line.startswith(CONTINUATION):
+            self._keep = self._job is None or belongs_to(line, self._job)
+        return self._keep
+
+
+# After the job's status says done, assembly still logs its last line.
+_GRACE_SECONDS = 2.0
+_POLL_SECONDS = 0.3
+
+
+def follow_local(
+    target: Target,
+    services: Sequence[str] = SERVICES,
+    job: str | None = None,
+    finished: Callable[[], bool] | None = None,
+    timeout: float = 600.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[str]:
+    """Every line so far, then new lines as they are written (``tail -f`` of both files).
+
+    Ends ``_GRACE_SECONDS`` after ``finished()`` first says so (the job is
+    done or failed), or after ``timeout`` seconds.
+    """
+    width = max(len(name) for name in services)
+    offsets = dict.fromkeys(services, 0)
+    partial = dict.fromkeys(services, "")
+    choosers = {service: _Chooser(job) for service in services}
+    deadline = clock() + timeout
+    stop_at: float | None = None
+    while True:
+        for service in services:
+            path = target.logs.get(service)
+            if path is None or not Path(path).exists():
+                continue
+            with Path(path).open(encoding="utf-8", errors="replace") as handle:
+                handle.seek(offsets[service])
+                chunk = handle.read()
+                offsets[service] = handle.tell()
+            *complete, partial[service] = (partial[service] + chunk).split("\n")
+            for line in complete:
+                if choosers[service].keeps(line):
+                    yield f"{service:<{width}} | {line}"
+        now = clock()
+        if stop_at is None and finished is not None and finished():
+            stop_at = now + _GRACE_SECONDS
+        if now >= deadline or (stop_at is not None and now >= stop_at):
+            return
+        sleep(_POLL_SECONDS)
+
+
+def job_finished(store: BlobStore, staging_bucket: str, job: str) -> Callable[[], bool]:
+    """A check that says whether the job is done or failed (for :func:`follow_local`)."""
+    from dropcast_common.status import StatusStore
+
+    statuses = StatusStore(store, staging_bucket)
+
+    def finished() -> bool:
+        status = statuses.get(job)
+        return status is not None and status.state in ("done", "failed")
+
+    return finished
 
 
 def belongs_to(line: str, job: str) -> bool:
@@ -69,17 +137,27 @@ def cloud_filter(target: Target, services: Sequence[str], job: str | None) -> st
 
 
 def gcloud_command(
-    target: Target, services: Sequence[str], job: str | None, freshness: str = "1d"
+    target: Target,
+    services: Sequence[str],
+    job: str | None,
+    freshness: str = "1d",
+    *,
+    follow: bool = False,
 ) -> list[str]:
-    """``gcloud logging read`` for a deployed environment, oldest line first."""
-    argv = ["gcloud", "logging", "read", cloud_filter(target, services, job)]
+    """``gcloud logging read`` for a deployed environment, oldest line first.
+
+    ``follow``: ``gcloud beta logging tail`` instead, which streams new lines.
+    """
+    query = cloud_filter(target, services, job)
+    verb = ["beta", "logging", "tail"] if follow else ["logging", "read"]
+    argv = ["gcloud", *verb, query]
     if target.project:
         argv.append(f"--project={target.project}")
-    argv += [
-        f"--freshness={freshness}",
-        "--order=asc",
-        "--format=table(timestamp,resource.labels.service_name,severity,jsonPayload.message)",
-    ]
+    if not follow:
+        argv += [f"--freshness={freshness}", "--order=asc"]
+    argv.append(
+        "--format=table(timestamp,resource.labels.service_name,severity,jsonPayload.message)"
+    )
     return argv
 
 

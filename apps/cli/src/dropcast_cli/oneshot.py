@@ -36,7 +36,9 @@ class OneShotResult:
 def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
     """Forecast ``source`` into ``outdir``: ``<stem>.csv``, ``<stem>.png``, ``<stem>.report.json``.
 
-    Errors become ``<stem>.error.json``, as the service writes them.
+    Errors become ``<stem>.error.json``, as the service writes them; a
+    success removes the error report an earlier run left, as the service
+    does, so the folder never holds a forecast and a rejection of one file.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     stem = Path(naming.output_stem(source.name)).name
@@ -71,4 +73,6 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
         path = safe_local_path(outdir, output.name)
         path.write_bytes(output.data)
         written.append(path)
+    for stale in {f"{stem}.error.json", f"{name}.error.json"}:
+        safe_local_path(outdir, stale).unlink(missing_ok=True)
     return OneShotResult(True, written)

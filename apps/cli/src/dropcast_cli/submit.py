@@ -6,11 +6,12 @@ shard count, each forecast shard adds itself to ``shards_done``, assembly
 writes ``done`` with the outputs, and a rejection or a dead letter writes
 ``failed`` with the reason.
 
-Exit codes (:func:`exit_code`): 0 done; 2 rejected (the file or its
-parameters; the error report says how to fix it); 1 failed (a dead-lettered
-job: ``failed`` with code ``processing_failed``, a platform fault or a bug,
-not the file) or the submission itself could not be made; 3 not finished
-within ``--timeout`` (the job goes on; ``dropcast status JOB --wait``).
+Exit codes (:func:`exit_code`, the table in :mod:`dropcast_cli.exits`): 0
+done; 2 rejected (the file or its parameters; the error report says how to
+fix it); 1 failed (a dead-lettered job: ``failed`` with code
+``processing_failed``, a platform fault or a bug, not the file) or the
+submission itself could not be made; 3 not finished within ``--timeout``
+(the job goes on; ``dropcast status JOB --wait``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from dropcast_cli import exits
 from dropcast_common import naming
 from dropcast_common.errors import PROCESSING_FAILED as DEAD_LETTER_CODE
 from dropcast_common.errors import InputError
@@ -33,10 +35,10 @@ from dropcast_common.storage import BlobStore
 from dropcast_forecasting.render.report import format_warnings
 from dropcast_tables.manifest import is_manifest_input
 
-EXIT_DONE = 0
-EXIT_FAILED = 1
-EXIT_REJECTED = 2
-EXIT_PENDING = 3
+EXIT_DONE = exits.DONE
+EXIT_FAILED = exits.FAILED
+EXIT_REJECTED = exits.REJECTED
+EXIT_PENDING = exits.PENDING
 
 Uploader = Callable[[Path, str, str, dict[str, str]], int]
 """(local file, bucket, object name, custom metadata) → the new object's generation."""
@@ -75,6 +77,19 @@ class Submission:
     error: dict[str, Any] | None = None
     stale: str = ""
     """Set when the output found belongs to another upload of the same name."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``submit --json`` prints: the job, its status, the files, the exit code."""
+        return {
+            "job_id": self.job_id,
+            "uri": self.uri,
+            "exit_code": self.exit_code,
+            "status": None if self.status is None else self.status.model_dump(mode="json"),
+            "files": {kind: str(path) for kind, path in self.files.items()},
+            "summary": None if self.report is None else self.report.get("summary"),
+            "error": self.error,
+            "stale": self.stale or None,
+        }
 
     @property
     def exit_code(self) -> int:
@@ -135,14 +150,19 @@ def submit(
     metadata: dict[str, str],
     timeout: float,
     outdir: Path,
+    protect: Path | None = None,
     watch: Watch | None = None,
     poll_seconds: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Submission:
-    """Upload ``source`` as ``name``, wait for its job to finish, download its outputs."""
+    """Upload ``source`` as ``name``, wait for its job to finish, download its outputs.
+
+    ``protect`` (the source, by default) is never overwritten by a download.
+    """
     watch = watch or QuietWatch()
     check_submittable(name)
+    check_outdir(name, outdir, protect or source)
     generation = upload(source, buckets["input"], name, metadata)
     job = naming.job_id(buckets["input"], name, generation)
     uri = f"gs://{buckets['input']}/{name}"
@@ -153,7 +173,7 @@ def submit(
     result = Submission(job_id=job, uri=uri, status=status)
     if status is None or status.state not in ("done", "failed"):
         return result
-    result.files = download_outputs(store, status, outdir)
+    result.files = download_outputs(store, status, outdir, protect or source)
     result.report = _json_file(result.files.get("report"))
     result.error = _json_file(result.files.get("error"))
     found = result.report["lineage"].get("job_id") if result.report else None
@@ -193,24 +213,46 @@ def _progress(status: JobStatus) -> tuple[str, int, int]:
     return status.state, status.shards_total, len(status.shards_done)
 
 
-def download_outputs(store: BlobStore, status: JobStatus, outdir: Path) -> dict[str, Path]:
+def check_outdir(name: str, outdir: Path, protect: Path) -> None:
+    """Refuse, before uploading, an output folder where the forecast would replace the input.
+
+    Outputs keep the names they have in the bucket (``x.csv`` for ``x.csv``,
+    as ``dropcast forecast`` writes them), so they go to their own folder.
+    """
+    forecast = safe_local_path(outdir, posixpath.basename(naming.output_stem(name)) + ".csv")
+    if forecast.resolve() == protect.resolve():
+        raise _overwrite_error(forecast, protect)
+
+
+def _overwrite_error(output: Path, source: Path) -> InputError:
+    return InputError(
+        "output_overwrites_input",
+        f"the forecast {output} would overwrite the input {source}",
+        "Choose another output directory with -o DIR (the default is ./forecasts).",
+        {"input": str(source), "output_dir": str(output.parent)},
+    )
+
+
+def download_outputs(
+    store: BlobStore, status: JobStatus, outdir: Path, protect: Path | None = None
+) -> dict[str, Path]:
     """Download every output the status names into ``outdir``; returns the paths by kind.
 
-    Files keep their object's base name, except the forecast CSV, saved as
-    ``<stem>.forecast.csv``: the output ``x.csv`` of an input ``x.csv``
-    would otherwise overwrite the input when both sit in one folder.
+    Files keep their object's base name, as in the bucket and as ``dropcast
+    forecast`` names them. A file that would replace ``protect`` (the input)
+    raises InputError(``output_overwrites_input``) before anything is written.
     """
-    outdir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
+    planned: dict[str, tuple[str, str, Path]] = {}
     for kind, uri in sorted(status.outputs.items()):
         bucket, _, obj = uri.removeprefix("gs://").partition("/")
-        base = posixpath.basename(obj)
-        if kind == "csv":
-            base = base.removesuffix(".csv") + ".forecast.csv"
-        dest = safe_local_path(outdir, base)
+        dest = safe_local_path(outdir, posixpath.basename(obj))
+        if protect is not None and dest.resolve() == protect.resolve():
+            raise _overwrite_error(dest, protect)
+        planned[kind] = (bucket, obj, dest)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for bucket, obj, dest in planned.values():
         store.download(bucket, obj, dest)
-        files[kind] = dest
-    return files
+    return {kind: dest for kind, (_, _, dest) in planned.items()}
 
 
 def _json_file(path: Path | None) -> dict[str, Any] | None:
@@ -246,7 +288,7 @@ def summary(result: Submission) -> str:
         if result.error.get("details"):
             lines.append(f"details: {json.dumps(result.error['details'], ensure_ascii=True)}")
         if is_dead_lettered(status):
-            lines.append(f"logs: dropcast logs --job {result.job_id}")
+            lines.append(f"logs: dropcast logs {result.job_id}")
     labels = {"csv": "forecast", "png": "chart", "report": "report", "error": "error report"}
     for kind in ("csv", "png", "report", "error"):
         if kind in result.files:

@@ -9,14 +9,17 @@ user who deployed has at hand:
 
 - ``--outputs FILE``: ``terraform -chdir=terraform/envs/<env> output -json``
   saved to a file (exact, whatever the configuration);
-- otherwise the project (``--project`` or ``DROPCAST_PROJECT``, as for the
-  deploy sessions) and Terraform's naming rule, ``<project>-dropcast-<env>-<role>``
-  for buckets and ``dropcast-<env>-<service>`` for Cloud Run services (a test
-  checks the rule against ``terraform/modules``).
+- otherwise the project (:func:`project_of`: ``--project``, then
+  ``DROPCAST_PROJECT``, ``GOOGLE_CLOUD_PROJECT``, ``CLOUDSDK_CORE_PROJECT``,
+  then gcloud's active configuration) and Terraform's naming rule,
+  ``<project>-dropcast-<env>-<role>`` for buckets and
+  ``dropcast-<env>-<service>`` for Cloud Run services (a test checks the
+  rule against ``terraform/modules``).
 """
 
 from __future__ import annotations
 
+import configparser
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +32,8 @@ from dropcast_cli.procs import StackError
 ENVIRONMENTS = ("local", "dev", "prod")
 BUCKET_ROLES = ("input", "staging", "output")
 SERVICES = ("ingest", "forecast")
+# Where a project can be named, in the order they win (after --project).
+PROJECT_VARIABLES = ("DROPCAST_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
 
 
 class TargetError(RuntimeError):
@@ -70,17 +75,50 @@ def resolve(
         raise TargetError(f"unknown environment {env!r}: use one of {', '.join(ENVIRONMENTS)}")
     if env == "local":
         return local(home)
-    environ = environ if environ is not None else {}
-    project = project or environ.get("DROPCAST_PROJECT") or ""
+    project = project_of(project, environ if environ is not None else {}) or ""
     if outputs is not None:
         return from_terraform_outputs(env, outputs, project)
     if not project:
         raise TargetError(
-            f"which project is {env} deployed in? Set DROPCAST_PROJECT=<project-id> or pass "
-            f"--project, or pass --outputs FILE with the output of "
+            f"which project is {env} deployed in? Pass --project, set DROPCAST_PROJECT (or "
+            "GOOGLE_CLOUD_PROJECT), run `gcloud config set project <project-id>`, or pass "
+            "--outputs FILE with the output of "
             f"`terraform -chdir=terraform/envs/{env} output -json`"
         )
     return by_naming_rule(env, project)
+
+
+def project_of(flag: str | None, environ: Mapping[str, str]) -> str | None:
+    """The Google Cloud project, as a gcloud user expects it to be found.
+
+    ``--project`` wins; then the variables of :data:`PROJECT_VARIABLES`; then
+    the ``[core] project`` of gcloud's active configuration (read from its
+    file: no gcloud process, and no gcloud needed).
+    """
+    if flag:
+        return flag
+    for name in PROJECT_VARIABLES:
+        if environ.get(name):
+            return environ[name]
+    return gcloud_config_project(environ)
+
+
+def gcloud_config_project(environ: Mapping[str, str]) -> str | None:
+    """``gcloud config get-value project`` without running gcloud, or None when unset."""
+    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+    folder = Path(environ.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud")
+    name = environ.get("CLOUDSDK_ACTIVE_CONFIG_NAME")
+    if not name:
+        try:
+            name = (folder / "active_config").read_text(encoding="utf-8").strip() or "default"
+        except OSError:
+            name = "default"
+    config = configparser.ConfigParser()
+    try:
+        config.read(folder / "configurations" / f"config_{name}", encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return None
+    return config.get("core", "project", fallback=None) or None
 
 
 def local(home: Path | None = None) -> Target:

@@ -12,34 +12,28 @@ token) the check is a no-op.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import threading
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
+import cachecontrol
 import google.auth.exceptions
 import requests
+from cachecontrol.heuristics import BaseHeuristic
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from google.auth import jwt
 from google.auth.transport.requests import Request as AuthRequest
+from google.oauth2 import id_token
 
 from dropcast_common.errors import DropcastError, TransientError
 from dropcast_common.settings import CommonSettings
 
 log = logging.getLogger("dropcast.auth")
 
+# The issuers google.oauth2.id_token.verify_oauth2_token accepts; checked here
+# because that function can't be pointed at another certificate URL (tests).
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
-ALGORITHM = "RS256"
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*(\d+)", re.IGNORECASE)
-# An unknown key id may be a key Google has just rotated in, so it triggers a
-# refetch, but no more often than this: forged key ids must not turn every
-# request into a call to the certificate endpoint.
-_MIN_REFRESH_INTERVAL = 30.0
 _FETCH_TIMEOUT = 10.0
 
 
@@ -60,82 +54,61 @@ class PushIdentity:
     subject: str
 
 
-class CertCache:
-    """Google's signing certificates (key id → PEM), fetched on demand and cached.
+class _DefaultMaxAge(BaseHeuristic):
+    """Cache a certificate response that says nothing for ``seconds`` (Google's says max-age)."""
 
-    The cache lives as long as the response's ``Cache-Control: max-age`` says
-    (or ``default_ttl`` seconds when it says nothing). Thread-safe: FastAPI runs
-    sync dependencies on a thread pool.
-    """
+    def __init__(self, seconds: float) -> None:
+        self.seconds = int(seconds)
 
-    def __init__(self, url: str, default_ttl: float = 3600.0) -> None:
-        self.url = url
-        self.default_ttl = default_ttl
-        self.fetches = 0
-        self._certs: dict[str, str] = {}
-        self._expires = 0.0
-        self._fetched = -_MIN_REFRESH_INTERVAL
-        self._lock = threading.Lock()
-        self._transport = AuthRequest(session=requests.Session())
-
-    def get(self, key_id: str | None) -> dict[str, str]:
-        """The current certificates; refetched when stale or when ``key_id`` is unknown."""
-        with self._lock:
-            now = time.monotonic()
-            unknown = key_id is not None and key_id not in self._certs
-            if now >= self._expires or (unknown and now - self._fetched >= _MIN_REFRESH_INTERVAL):
-                self._fetch(now)
-            return dict(self._certs)
-
-    def _fetch(self, now: float) -> None:
-        self._fetched = now
-        self.fetches += 1
-        try:
-            response = self._transport(self.url, method="GET", timeout=_FETCH_TIMEOUT)
-        except google.auth.exceptions.TransportError as exc:
-            raise TransientError(f"cannot fetch push signing certificates: {exc}") from exc
-        if response.status != 200:
-            raise TransientError(f"push signing certificates: HTTP {response.status}")
-        try:
-            certs = json.loads(response.data)
-        except ValueError as exc:
-            raise TransientError("push signing certificates are not JSON") from exc
-        if not isinstance(certs, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in certs.items()
-        ):
-            raise TransientError("push signing certificates are not a key-id → PEM map")
-        self._certs = certs
-        self._expires = now + _max_age(response.headers.get("cache-control"), self.default_ttl)
-
-
-def _max_age(header: str | None, default: float) -> float:
-    match = _MAX_AGE.search(header or "")
-    return float(match.group(1)) if match else default
+    def update_headers(self, response: Any) -> dict[str, str]:
+        if "cache-control" in response.headers or "expires" in response.headers:
+            return {}
+        return {"cache-control": f"public, max-age={self.seconds}"}
 
 
 @lru_cache(maxsize=8)
-def cert_cache(url: str, default_ttl: float) -> CertCache:
-    """The process-wide certificate cache for one certificate URL."""
-    return CertCache(url, default_ttl)
+def certificate_request(default_ttl: float) -> Any:
+    """A google-auth transport whose GETs are cached as their Cache-Control says.
+
+    This is what google-auth documents for verifying ID tokens: the
+    certificates are fetched once per ``max-age`` (hours, at Google) and an
+    unknown key id never causes a fetch, so forged tokens can't turn
+    requests into calls to the certificate endpoint. Google publishes a key
+    before it signs with it, so a rotation is seen with the next refresh.
+    """
+    session = cachecontrol.CacheControl(requests.Session(), heuristic=_DefaultMaxAge(default_ttl))
+    transport = AuthRequest(session=session)
+
+    def request(url: str, method: str = "GET", **kwargs: Any) -> Any:
+        # google-auth fetches the certificates with its default timeout (120 s); a push
+        # request must not wait that long for them.
+        kwargs.setdefault("timeout", _FETCH_TIMEOUT)
+        return transport(url, method=method, **kwargs)
+
+    return request
 
 
-def verify_token(token: str, settings: CommonSettings, certs: CertCache) -> PushIdentity:
-    """Check a push ID token against the settings; raise PushAuthError(401/403) if refused."""
+def verify_token(token: str, settings: CommonSettings) -> PushIdentity:
+    """Check a push ID token against the settings; raise PushAuthError(401/403) if refused.
+
+    google-auth checks the signature against Google's certificates, the
+    expiry and the audience; what is left is which Google account it is.
+    """
+    request = certificate_request(float(settings.push_certs_ttl_seconds))
     try:
-        # google-auth's jwt module has no annotations.
-        header = jwt.decode_header(token)  # type: ignore[no-untyped-call]
-    except (google.auth.exceptions.GoogleAuthError, ValueError) as exc:
-        raise PushAuthError(401, f"malformed token: {exc}") from exc
-    if header.get("alg") != ALGORITHM:
-        raise PushAuthError(401, f"token algorithm must be {ALGORITHM}")
-    key_id = header.get("kid")
-    try:
-        claims: dict[str, Any] = jwt.decode(  # type: ignore[no-untyped-call]
-            token,
-            certs=certs.get(key_id if isinstance(key_id, str) else None),
-            audience=settings.push_audience,
-            clock_skew_in_seconds=settings.push_clock_skew_seconds,
+        claims: dict[str, Any] = dict(
+            id_token.verify_token(
+                token,
+                request,
+                audience=settings.push_audience,
+                certs_url=settings.push_certs_url,
+                clock_skew_in_seconds=settings.push_clock_skew_seconds,
+            )
         )
+    except google.auth.exceptions.TransportError as exc:
+        raise TransientError(f"cannot fetch push signing certificates: {exc}") from exc
+    except requests.RequestException as exc:
+        raise TransientError(f"cannot fetch push signing certificates: {exc}") from exc
     except (google.auth.exceptions.GoogleAuthError, ValueError) as exc:
         raise PushAuthError(401, f"invalid token: {exc}") from exc
     if claims.get("iss") not in GOOGLE_ISSUERS:
@@ -145,7 +118,7 @@ def verify_token(token: str, settings: CommonSettings, certs: CertCache) -> Push
         raise PushAuthError(403, f"token is for {email!r}, not the push service account")
     if claims.get("email_verified") is not True:
         raise PushAuthError(403, "token email is not verified")
-    return PushIdentity(email=email, subject=str(claims.get("sub", "")))
+    return PushIdentity(email=str(email), subject=str(claims.get("sub", "")))
 
 
 _bearer = HTTPBearer(auto_error=False, description="Pub/Sub push OIDC token (when enabled).")
@@ -166,8 +139,7 @@ def verify_push(
     try:
         if credentials is None:
             raise PushAuthError(401, "missing Authorization: Bearer token")
-        certs = cert_cache(settings.push_certs_url, float(settings.push_certs_ttl_seconds))
-        return verify_token(credentials.credentials, settings, certs)
+        return verify_token(credentials.credentials, settings)
     except PushAuthError as err:
         log.warning("push request refused (%d): %s", err.status, err.reason)
         raise

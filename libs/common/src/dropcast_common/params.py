@@ -8,6 +8,7 @@ uses the same names. An unknown name is an error, never silently ignored.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -211,10 +212,16 @@ def resolve(*layers: Mapping[str, Any]) -> Params:
         merged.update({_canonical_name(k): v for k, v in layer.items() if v is not None})
     unknown = sorted(set(merged) - set(Params.model_fields))
     if unknown:
+        guesses = {name: nearest_name(name) for name in unknown}
+        named = [
+            f"{name} (did you mean {guesses[name]}?)" if guesses[name] else name for name in unknown
+        ]
+        fixes = [f"{name} → {guess}" for name, guess in guesses.items() if guess]
         raise InputError(
             "unknown_parameter",
-            f"unknown parameter(s): {', '.join(unknown)}",
-            "Use only the parameter names listed in the README's parameter table "
+            f"unknown parameter(s): {', '.join(named)}",
+            (f"Rename {', '.join(fixes)}; or use" if fixes else "Use")
+            + " only the parameter names listed in the README's parameter table "
             f"(for example {', '.join(list(Params.model_fields)[:4])}).",
             {"unknown": unknown},
         )
@@ -233,6 +240,12 @@ def resolve(*layers: Mapping[str, Any]) -> Params:
             hint,
             {"parameter": name, "value": str(merged.get(name))},
         ) from exc
+
+
+def nearest_name(name: str) -> str | None:
+    """The parameter a mistyped name most likely meant (``horizn`` → ``horizon``), if any."""
+    close = difflib.get_close_matches(_canonical_name(name), list(Params.model_fields), n=1)
+    return close[0] if close else None
 
 
 def from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:

@@ -5,6 +5,17 @@ any cgroup-limited process) may use far fewer, and starting more workers
 than that only adds contention. The quota is read from cgroup v2
 (``cpu.max``) or v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``), for the
 process's own cgroup and its ancestors; the smallest limit wins.
+
+Why not loky's ``cpu_count()`` (joblib's), which also caps by the quota: it
+reads only the fixed files ``/sys/fs/cgroup/cpu.max`` and
+``/sys/fs/cgroup/cpu/cpu.cfs_quota_us``, the root of the cgroup mount. That is
+right inside a container with its own cgroup namespace (Cloud Run, Docker),
+where both give the same answer (2 on this project's machines), but misses a
+quota on the process's own cgroup below that root (a systemd service's
+``CPUQuota=``, a batch job's slice; ``test_cgroup_v2_quota_caps_the_affinity``)
+or on an ancestor, and a v1 hierarchy mounted as ``cpu,cpuacct`` without the
+``cpu`` link. Those are the cases this module exists for, in 60 lines and no
+dependency.
 """
 
 from __future__ import annotations
