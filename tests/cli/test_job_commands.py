@@ -84,6 +84,7 @@ def cli(*args: str):  # type: ignore[no-untyped-def]
         ("failed", "no_value_column", exits.REJECTED),
         ("failed", "processing_failed", exits.FAILED),
         ("running", "", exits.PENDING),
+        ("superseded", "", exits.SUPERSEDED),
         (None, "", exits.PENDING),
     ],
 )

@@ -19,7 +19,7 @@ app = typer.Typer(
     name="dropcast",
     help="Drop a CSV in a bucket, get a forecast back. Local stack, one-shot runs, deploys.\n\n"
     "Exit codes, the same for every command: 0 done, 1 failed, 2 rejected (the message says "
-    "how to fix it), 3 not finished yet, 4 no such job.",
+    "how to fix it), 3 not finished yet, 4 no such job, 5 superseded by a newer upload.",
     no_args_is_help=True,
     add_completion=False,
 )

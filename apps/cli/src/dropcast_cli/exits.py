@@ -16,6 +16,9 @@ PENDING = 3
 """The job has not finished (yet, or within ``--timeout``); it goes on."""
 NOT_FOUND = 4
 """The job reference names no job and no uploaded object."""
+SUPERSEDED = 5
+"""A newer upload of the same object replaced this job before it finished; that job has the
+outputs (its generation is in the status)."""
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 """How long ``submit``, ``status --wait``, ``retry --wait``, ``logs --follow`` and ``demo`` wait."""

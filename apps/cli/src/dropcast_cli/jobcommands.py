@@ -54,7 +54,7 @@ def _wait(store: Any, target: Any, job: str, timeout: float) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         current = jobs.job_status(store, target.buckets["staging"], job)
-        final = current is not None and current.state in ("done", "failed")
+        final = current is not None and current.final
         if final or time.monotonic() >= deadline:
             return current
         time.sleep(POLL_SECONDS[target.is_local])
@@ -145,7 +145,7 @@ def fetch(
     job = _job_of(store, target, ref)
     try:
         current = jobs.job_status(store, target.buckets["staging"], job)
-        if current is None or current.state not in ("done", "failed"):
+        if current is None or not current.final:
             state = "not accepted yet" if current is None else current.state
             fail(f"job {job} is {state}: nothing to fetch yet", exits.PENDING)
         files = submit.download_outputs(store, current, output)

@@ -109,7 +109,7 @@ def job_finished(store: BlobStore, staging_bucket: str, job: str) -> Callable[[]
 
     def finished() -> bool:
         status = statuses.get(job)
-        return status is not None and status.state in ("done", "failed")
+        return status is not None and status.final
 
     return finished
 

@@ -101,10 +101,12 @@ class Submission:
 
 def exit_code(status: JobStatus | None) -> int:
     """The exit code a job's status maps to (see the module docstring)."""
-    if status is None or status.state not in ("done", "failed"):
+    if status is None or not status.final:
         return EXIT_PENDING
     if status.state == "done":
         return EXIT_DONE
+    if status.state == "superseded":
+        return exits.SUPERSEDED
     return EXIT_FAILED if is_dead_lettered(status) else EXIT_REJECTED
 
 
@@ -171,7 +173,7 @@ def submit(
         StatusStore(store, buckets["staging"]), job, timeout, watch, poll_seconds, sleep, clock
     )
     result = Submission(job_id=job, uri=uri, status=status)
-    if status is None or status.state not in ("done", "failed"):
+    if status is None or not status.final:
         return result
     result.files = download_outputs(store, status, outdir, protect or source)
     result.report = _json_file(result.files.get("report"))
@@ -204,7 +206,7 @@ def wait(
         if current is not None and (last is None or _progress(current) != _progress(last)):
             watch.changed(current)
             last = current
-        if (current is not None and current.state in ("done", "failed")) or clock() >= deadline:
+        if (current is not None and current.final) or clock() >= deadline:
             return current
         sleep(poll_seconds)
 
@@ -279,8 +281,10 @@ def summary(result: Submission) -> str:
             f"  median backtest MASE {'n/a' if mase is None else f'{mase:.3f}'}"
         )
         lines += format_warnings(result.report)
-    elif status.state not in ("done", "failed"):
+    elif not status.final:
         lines.append(f"shards {status.progress}  series {status.series}")
+    elif status.state == "superseded":
+        lines.append(f"superseded by a newer upload (generation {status.superseded_by})")
     if result.error is not None:
         lines.append(f"error [{result.error.get('code')}]: {result.error.get('message')}")
         if result.error.get("hint"):
