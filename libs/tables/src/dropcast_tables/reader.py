@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from dropcast_common.errors import InputError
 from dropcast_tables import numbers
 from dropcast_tables.limits import Limits
-from dropcast_tables.sniff import Sniffed, malformed_parquet, open_bytes
+from dropcast_tables.sniff import Sniffed, as_strings, malformed_parquet, open_bytes
 
 BATCH_ROWS = 65_536
 # pyarrow reads whole blocks; a row longer than a block cannot be parsed,
@@ -53,19 +52,6 @@ class MalformedRows:
                 }
             )
         return "skip"
-
-
-def as_strings(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Every column of a batch as text (timestamps keep their UTC offset)."""
-    arrays = []
-    for column in batch.columns:
-        if pa.types.is_string(column.type):
-            arrays.append(column)
-        elif pa.types.is_large_string(column.type) or pa.types.is_dictionary(column.type):
-            arrays.append(pc.cast(pc.cast(column, pa.large_string()), pa.string()))
-        else:
-            arrays.append(pc.cast(column, pa.string()))
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
 def batches(

@@ -22,12 +22,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
 from dropcast_tables import dates, numbers
 from dropcast_tables.limits import Limits
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 1000
@@ -643,14 +646,28 @@ def _sniff_parquet(path: Path, name: str, params: Params, limits: Limits) -> Sni
             "Write the table with its rows: at least two dated rows.",
             {"columns": columns},
         )
-    from dropcast_tables.reader import as_strings
-
     strings = as_strings(batch)
     data = [strings.column(j).to_pylist() for j in range(strings.num_columns)]
     rows = [_cells([c or "" for c in row]) for row in zip(*data, strict=True)]
     fmt = numbers.NumberFormat(params.decimal or ".")
     complete = parquet.metadata.num_rows == len(rows)
     return Sniffed(path, name, Dialect("parquet", numbers=fmt), columns, rows, complete=complete)
+
+
+def as_strings(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Every column of a batch as text (timestamps keep their UTC offset)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for column in batch.columns:
+        if pa.types.is_string(column.type):
+            arrays.append(column)
+        elif pa.types.is_large_string(column.type) or pa.types.is_dictionary(column.type):
+            arrays.append(pc.cast(pc.cast(column, pa.large_string()), pa.string()))
+        else:
+            arrays.append(pc.cast(column, pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
 def malformed_parquet(name: str, exc: BaseException) -> InputError:
