@@ -141,7 +141,7 @@ def test_each_pipe_pushes_to_its_service_path(pipeline_module, pipeline_definiti
         service = pipeline_module.modules[spec["service"]]
         assert push["audience"] == scope.value(service["audience"])
         # The service trusts exactly the identity that signs this pipe's pushes.
-        assert service["invoker_members"] == [
+        assert list(service["invoker_members"].values()) == [
             f"serviceAccount:${{module.{pipe}_pipe.service_account_email}}"
         ]
 

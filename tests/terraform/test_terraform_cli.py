@@ -70,7 +70,7 @@ def plan_with(root: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
         "concurrency": "4",
         "cpu": "1",
         "image": DIGEST,
-        "invoker_members": '["serviceAccount:push@p.iam.gserviceaccount.com"]',
+        "invoker_members": '{push="serviceAccount:push@p.iam.gserviceaccount.com"}',
         "max_instances": "2",
         "memory": "1Gi",
         "name": "dropcast-dev-ingest",
@@ -108,7 +108,7 @@ def test_tags_and_latest_are_refused(cloud_run_variables, image) -> None:
     ("overrides", "message"),
     [
         ({"ingress": "INGRESS_TRAFFIC_ALL"}, "ingress must be internal"),
-        ({"invoker_members": '["allUsers"]'}, "Only service accounts may invoke"),
+        ({"invoker_members": '{anyone="allUsers"}'}, "Only service accounts may invoke"),
         ({"request_timeout_seconds": "600"}, "below 600"),
         ({"traffic": TRAFFIC_OVER}, "add up to 100"),
         ({"traffic": TRAFFIC_SAME_TAG}, "tags must be unique"),

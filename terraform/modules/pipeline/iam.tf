@@ -12,9 +12,13 @@ locals {
     # updates of job state, which overwrite and so need objects.delete.
     ingest_uses_staging   = { bucket = module.buckets.staging, role = "roles/storage.objectUser", member = local.ingest }
     forecast_uses_staging = { bucket = module.buckets.staging, role = "roles/storage.objectUser", member = local.forecast }
-    # Results and error reports are written once, never read back or replaced.
-    ingest_writes_output   = { bucket = module.buckets.output, role = "roles/storage.objectCreator", member = local.ingest }
-    forecast_writes_output = { bucket = module.buckets.output, role = "roles/storage.objectCreator", member = local.forecast }
+    # Outputs live at fixed names: publish_output reads the existing object's
+    # metadata, replaces an older job's output (an overwrite needs
+    # objects.delete) and remove_stale_output deletes a superseded error
+    # report. objectUser is the least predefined role with get, create and
+    # delete (dropcast_common.iam derives this from the calls).
+    ingest_writes_output   = { bucket = module.buckets.output, role = "roles/storage.objectUser", member = local.ingest }
+    forecast_writes_output = { bucket = module.buckets.output, role = "roles/storage.objectUser", member = local.forecast }
   }
 }
 

@@ -172,7 +172,7 @@ module "ingest" {
   min_instances           = var.ingest.min_instances
   max_instances           = var.ingest.max_instances
   deletion_protection     = var.deletion_protection
-  invoker_members         = ["serviceAccount:${module.uploads_pipe.service_account_email}"]
+  invoker_members         = { uploads_push = "serviceAccount:${module.uploads_pipe.service_account_email}" }
   env = merge(local.common_env, {
     DROPCAST_PUSH_AUDIENCE        = local.audiences.ingest
     DROPCAST_PUSH_SERVICE_ACCOUNT = module.uploads_pipe.service_account_email
@@ -196,7 +196,7 @@ module "forecast" {
   min_instances           = var.forecast.min_instances
   max_instances           = var.forecast.max_instances
   deletion_protection     = var.deletion_protection
-  invoker_members         = ["serviceAccount:${module.work_pipe.service_account_email}"]
+  invoker_members         = { work_push = "serviceAccount:${module.work_pipe.service_account_email}" }
   env = merge(local.common_env, {
     DROPCAST_PUSH_AUDIENCE        = local.audiences.forecast
     DROPCAST_PUSH_SERVICE_ACCOUNT = module.work_pipe.service_account_email
