@@ -98,6 +98,28 @@ def checkov(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=PYTHON)
+def plan(session: nox.Session) -> None:
+    """A real terraform init/validate/plan of bootstrap, dev and prod, offline.
+
+    The Google provider's schema comes from the npm package
+    @cdktf/provider-google (fetched once with npm into .offline-plan/, with a
+    venv for the stand-in provider plugin; see tools/offline_plan); plans use
+    the -var lists the deploy tool builds; tests read terraform show -json.
+    """
+    install_workspace(session, "dev")
+    cache = ROOT / ".offline-plan"
+    session.run("python", "tools/offline_plan/stage.py", str(cache))
+    session.run(
+        "pytest",
+        "tests/terraform/offline",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"DROPCAST_OFFLINE_PLAN": str(cache)},
+    )
+
+
 @nox.session(python=PYTHON, name="deploy-dev")
 def deploy_dev(session: nox.Session) -> None:
     """Build both images with Cloud Build (tag: git SHA), apply envs/dev by digest.
