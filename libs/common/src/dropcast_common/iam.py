@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from dropcast_common.pubsub import Publisher
+from dropcast_common.settings import CommonSettings
 from dropcast_common.storage import BlobInfo, BlobStore
 
 log = logging.getLogger(__name__)
@@ -258,3 +259,20 @@ def enforce(
 ) -> tuple[BlobStore, Publisher]:
     """Wrap a service's adapters so that they allow exactly what its grants allow."""
     return GrantedBlobStore(store, service, buckets), GrantedPublisher(publisher, service, topics)
+
+
+def enforce_settings(
+    service: Service, settings: CommonSettings, store: BlobStore, publisher: Publisher
+) -> tuple[BlobStore, Publisher]:
+    """``enforce`` with the bucket and topic names a service's settings give (when enabled)."""
+    if not settings.enforce_iam:
+        return store, publisher
+    buckets: dict[str, Bucket] = {
+        settings.input_bucket: "input",
+        settings.staging_bucket: "staging",
+        settings.output_bucket: "output",
+    }
+    topics: dict[str, Topic] = {settings.work_topic: "work"}
+    if settings.results_topic:
+        topics[settings.results_topic] = "results"
+    return enforce(service, store, publisher, buckets=buckets, topics=topics)
