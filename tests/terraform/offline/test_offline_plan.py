@@ -181,6 +181,36 @@ def test_empty_release_file_fails_with_the_intended_message_only(dev: stage.Work
     assert "deploy with nox -s deploy-dev first" in flat
 
 
+def test_client_stamps_of_gcloud_or_the_console_are_not_drift(scratch, dev_plan: dict) -> None:
+    """A service that gcloud touched (client, client_version set) plans without undoing that."""
+    address = "module.pipeline.module.ingest.google_cloud_run_v2_service.service"
+    stored = dict(service(dev_plan, "ingest"))
+    stored.update(
+        id="projects/acme-forecasts/locations/europe-west1/services/dropcast-dev-ingest",
+        uri="https://dropcast-dev-ingest-standin.a.run.app",
+        client="gcloud",
+        client_version="530.0.0",
+    )
+    ws = scratch()
+    ws.init("envs/dev")
+    ws.seed_state(
+        "envs/dev",
+        [
+            {
+                "module": "module.pipeline.module.ingest",
+                "type": "google_cloud_run_v2_service",
+                "name": "service",
+                "attributes": stored,
+            }
+        ],
+    )
+    shown = ws.plan("envs/dev", deploy_dev_vars())
+    (change,) = [c for c in shown["resource_changes"] if c["address"] == address]
+    for field, value in (("client", "gcloud"), ("client_version", "530.0.0")):
+        assert change["change"]["before"][field] == value
+        assert change["change"]["after"][field] == value, f"plan would reset {field}"
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
