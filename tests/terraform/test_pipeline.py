@@ -17,6 +17,7 @@ from tf_hcl import (
     TERRAFORM,
     Config,
     Scope,
+    env_dirs,
     normalise,
     parse_dir,
     terraform_dirs,
@@ -38,13 +39,18 @@ def pipe_calls(pipeline: Config, definition: dict[str, Any]) -> dict[str, dict[s
     return {pipe: calls[f"{pipe}_pipe"] for pipe in definition["pipes"]}
 
 
-def test_the_pipeline_module_reads_the_one_definition(pipeline_module: Config) -> None:
-    match = re.fullmatch(
-        r'\$\{jsondecode\(file\("\$\{path\.module\}/([^"]+)"\)\)\}',
-        pipeline_module.locals["definition"],
-    )
-    assert match, "modules/pipeline must jsondecode(file(...)) the definition"
-    assert (pipeline_module.path / match.group(1)).resolve() == PIPELINE_JSON.resolve()
+def test_the_pipeline_module_is_given_the_one_definition(pipeline_module: Config) -> None:
+    """The module reads no file outside itself; each environment root passes pipeline.json."""
+    assert pipeline_module.locals["definition"] == "${var.definition}"
+    for env in env_dirs():
+        root = parse_dir(env)
+        match = re.fullmatch(
+            r'\$\{jsondecode\(file\("\$\{path\.module\}/([^"]+)"\)\)\}',
+            root.locals["definition"],
+        )
+        assert match, f"{env.name} must jsondecode(file(...)) the definition"
+        assert (env / match.group(1)).resolve() == PIPELINE_JSON.resolve()
+        assert root.modules["pipeline"]["definition"] == "${local.definition}"
 
 
 def test_every_pipe_of_the_definition_is_deployed(pipeline_module, pipeline_definition) -> None:

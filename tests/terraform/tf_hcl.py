@@ -98,7 +98,10 @@ def module_dirs() -> list[Path]:
 
 
 def env_dirs() -> list[Path]:
-    return sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
+    """Environment roots (envs/_shared holds the files they link, and is no root)."""
+    return sorted(
+        p for p in (TERRAFORM / "envs").iterdir() if p.is_dir() and not p.name.startswith("_")
+    )
 
 
 INTERPOLATION = re.compile(r"\$\{")
@@ -127,8 +130,13 @@ class Scope:
     REF = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
     JSONFILE = re.compile(r'^jsondecode\(file\("\$\{path\.module\}/([^"]+)"\)\)$')
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, inputs: dict[str, Any] | None = None) -> None:
         self.config = config
+        # var.definition is pipeline.json: what every environment root passes
+        # (test_the_pipeline_module_is_given_the_one_definition checks that).
+        if inputs is None and "definition" in config.variables:
+            inputs = {"definition": json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))}
+        self.inputs = inputs or {}
 
     def value(self, template: Any) -> Any:
         """A template's value: a single reference resolves to any type, else a string."""
@@ -152,7 +160,9 @@ class Scope:
         if match:
             path = (self.config.path / match.group(1)).resolve()
             return json.loads(path.read_text(encoding="utf-8"))
-        if expr.startswith("local."):
+        if expr.startswith("local.") or (
+            expr.startswith("var.") and expr[4:].split(".")[0].split("[")[0] in self.inputs
+        ):
             value, rest = self._path(expr)
             if rest.strip():
                 raise ValueError(f"cannot evaluate {expr!r}")
@@ -161,10 +171,14 @@ class Scope:
 
     def _path(self, expr: str) -> tuple[Any, str]:
         """Resolve local.a.b[ref].c at the start of expr; return (value, rest)."""
-        head = self.REF.match(expr, len("local."))
+        prefix = "var." if expr.startswith("var.") else "local."
+        head = self.REF.match(expr, len(prefix))
         if head is None:
             raise ValueError(expr)
-        value = self.value(self.config.locals[head.group(0)])
+        if prefix == "var.":
+            value = self.inputs[head.group(0)]
+        else:
+            value = self.value(self.config.locals[head.group(0)])
         i = head.end()
         while i < len(expr) and expr[i] in ".[":
             if expr[i] == ".":

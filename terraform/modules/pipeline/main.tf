@@ -3,11 +3,12 @@
 # topic for dead letters even ingest could not take, the results topic, the two
 # Cloud Run services and the upload notification.
 #
-# Topic, subscription, dead-letter, retry and timeout settings are read from
-# the one definition the local stack reads too; nothing here repeats them.
+# Topic, subscription, dead-letter, retry and timeout settings come from the
+# one definition the local stack reads too (pipeline.json, passed in by the
+# environment root as var.definition); nothing here repeats them.
 
 locals {
-  definition = jsondecode(file("${path.module}/../../../libs/common/src/dropcast_common/pipeline.json"))
+  definition = var.definition
   uploads    = local.definition.pipes.uploads
   work       = local.definition.pipes.work
   parked     = local.definition.parked

@@ -89,11 +89,14 @@ def show(plan: Plan, root: Path, out: TextIO, probe: Executor | None = None) -> 
     out.write(f"# {plan.name} (dry run: nothing is executed or written)\n")
     for note in plan.notes:
         out.write(f"# note: {note}\n")
+    shown: tuple[tuple[str, ...], ...] = ()
     for number, command in enumerate(plan.commands, start=1):
         out.write(f"\n# {number}. {command.why}\n")
         if command.skip_if:
-            for argv in command.skip_if:
-                out.write(f"#    unless this succeeds: {shlex.join(argv)}\n")
+            if command.skip_if != shown:  # a run of steps shares its probes: say them once
+                for argv in command.skip_if:
+                    out.write(f"#    unless this succeeds: {shlex.join(argv)}\n")
+                shown = command.skip_if
             if any(_unknown(argv) for argv in command.skip_if):
                 out.write("#    (not asked: the project is not known in this dry run)\n")
             elif probes.satisfied(command):
