@@ -70,13 +70,22 @@ def contract_violations(shown: dict[str, Any], environment: str) -> list[str]:
     """Where the plan grants a service less (a 403) or more (not least privilege) than its calls."""
     problems: list[str] = []
     planned = planned_grants(shown, environment)
+    table = iam.role_permissions()
     for name in iam.SERVICES:
-        need = iam.required_grants(name)
+        need, want = iam.needed(name), iam.required_grants(name)
         have = planned[name]
         for resource in sorted(set(need) | set(have)):
-            want, got = set(need.get(resource, ())), have.get(resource, set())
-            for role in sorted(want - got):
-                problems.append(f"{name}: {resource} lacks {role} (its calls would get 403)")
-            for role in sorted(got - want):
-                problems.append(f"{name}: {resource} has {role}, more than its calls need")
+            got = have.get(resource, set())
+            granted = frozenset().union(*(table.get(r, frozenset()) for r in got))
+            missing = need.get(resource, frozenset()) - granted
+            if missing:
+                problems.append(
+                    f"{name}: {resource} lacks {', '.join(sorted(missing))}"
+                    " (its calls would get 403)"
+                )
+            for role in sorted(got - set(want.get(resource, ()))):
+                least = ", ".join(sorted(want.get(resource, ()))) or "nothing"
+                problems.append(
+                    f"{name}: {resource} has {role}, more than its calls need (least: {least})"
+                )
     return problems

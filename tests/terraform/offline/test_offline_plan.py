@@ -219,7 +219,7 @@ def test_client_stamps_of_gcloud_or_the_console_are_not_drift(scratch, dev_plan:
                 'role = "roles/storage.objectUser", member = local.ingest }',
                 'role = "roles/storage.objectCreator", member = local.ingest }',
             ),
-            "lacks roles/storage.objectUser",
+            "staging lacks storage.objects.delete, storage.objects.get (its calls would get 403)",
         ),
         (
             (
