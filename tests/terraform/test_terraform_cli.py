@@ -132,7 +132,7 @@ def _contract_root(root: Path, definition: dict) -> Path:
             break
     with (TERRAFORM / "modules/pipeline/main.tf").open(encoding="utf-8") as handle:
         locals_ = hcl2.load(handle)["locals"][0]
-    wanted = ["uploads", "work", "timeouts", "push_deadlines"]
+    wanted = ["pipes_by_service", "timeouts", "push_deadlines"]
     lines = ['  definition = jsondecode(file("${path.module}/pipeline.json"))']
     for name in wanted:
         ((_, _, expr),) = interpolations(locals_[name])
@@ -176,7 +176,7 @@ def test_rewiring_a_pipe_to_another_service_fails_the_plan(tmp_path) -> None:
     definition["pipes"]["work"]["service"] = "ingest"
     done = terraform("plan", "-input=false", "-no-color", cwd=_contract_root(tmp_path, definition))
     assert done.returncode != 0
-    assert "the work pipe to forecast" in errors(done)
+    assert "exactly one pipe must push to ingest and one to forecast" in errors(done)
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ resource "google_storage_bucket_iam_member" "grant" {
 # ingest publishes one work message per shard.
 resource "google_pubsub_topic_iam_member" "ingest_publishes_work" {
   project = var.project_id
-  topic   = module.work_pipe.topic
+  topic   = module.pipe[local.pipe_for.forecast].topic
   role    = "roles/pubsub.publisher"
   member  = local.ingest
 }

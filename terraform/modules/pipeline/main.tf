@@ -9,8 +9,6 @@
 
 locals {
   definition = var.definition
-  uploads    = local.definition.pipes.uploads
-  work       = local.definition.pipes.work
   parked     = local.definition.parked
   timeouts   = { for name, service in local.definition.services : name => service.request_timeout_seconds }
 
@@ -24,7 +22,18 @@ locals {
   # do not depend on the pipes that in turn push to the services.
   topic_names = {
     results = "${local.prefix}-${local.definition.results_topic}"
-    work    = "${local.prefix}-${local.work.topic}"
+    work    = "${local.prefix}-${local.definition.pipes[local.pipe_for.forecast].topic}"
+  }
+
+  # The pipe that pushes to each service (one each, checked below), and each
+  # service's URL by the name pipeline.json routes pipes and dead letters to.
+  pipes_by_service = { for pipe, spec in local.definition.pipes : spec.service => pipe... }
+  pipe_for         = { for service, pipes in local.pipes_by_service : service => pipes[0] }
+  service_uris     = { forecast = module.forecast.uri, ingest = module.ingest.uri }
+  # Push identities by pipe, built from account_id so that plans name them.
+  push_emails = {
+    for pipe, account in google_service_account.push :
+    pipe => "${account.account_id}@${var.project_id}.iam.gserviceaccount.com"
   }
 
   common_env = {
@@ -54,8 +63,8 @@ resource "terraform_data" "definition_contract" {
 
   lifecycle {
     precondition {
-      condition     = local.uploads.service == "ingest" && local.work.service == "forecast"
-      error_message = "pipeline.json: the uploads pipe must push to ingest and the work pipe to forecast (the wiring in modules/pipeline)."
+      condition     = alltrue([for s in ["ingest", "forecast"] : length(lookup(local.pipes_by_service, s, [])) == 1]) && length(local.definition.pipes) == 2
+      error_message = "pipeline.json: exactly one pipe must push to ingest and one to forecast (the wiring in modules/pipeline)."
     }
     precondition {
       condition     = alltrue([for dlq in values(local.definition.dead_letters) : dlq.service == "ingest"])
@@ -90,63 +99,61 @@ module "parking" {
   message_retention_duration = local.parked.message_retention_duration
 }
 
-module "uploads_pipe" {
-  source                     = "../push-pipe"
+# One push identity per pipe, owned here rather than by each pipe: the work
+# pipe's dead-letter status pushes go to ingest, which trusts exactly one
+# identity, the uploads pipe's; one pipe instance cannot refer to another.
+resource "google_service_account" "push" {
+  for_each = local.definition.pipes
+
+  project      = var.project_id
+  account_id   = "${local.prefix}-${each.value.topic}-push"
+  display_name = "dropcast push identity for ${local.prefix}-${each.value.topic}"
+  description  = "Signs the OIDC tokens Pub/Sub attaches to pushes from ${local.prefix}-${each.value.subscription}; the only identity allowed to invoke ${local.prefix}-${each.value.service}."
+}
+
+# Both push pipes, one per entry of pipeline.json's pipes.
+module "pipe" {
+  source   = "../push-pipe"
+  for_each = local.definition.pipes
+
   project_id                 = var.project_id
   name_prefix                = "${local.prefix}-"
   labels                     = var.labels
-  service_account_id         = "${local.prefix}-${local.uploads.topic}-push"
-  topic                      = local.uploads.topic
-  subscription               = local.uploads.subscription
-  ack_deadline_seconds       = local.uploads.ack_deadline_seconds
-  max_delivery_attempts      = local.uploads.max_delivery_attempts
-  minimum_backoff            = local.uploads.minimum_backoff
-  maximum_backoff            = local.uploads.maximum_backoff
-  message_retention_duration = local.uploads.message_retention_duration
+  push_service_account       = { email = local.push_emails[each.key], name = google_service_account.push[each.key].name }
+  topic                      = each.value.topic
+  subscription               = each.value.subscription
+  ack_deadline_seconds       = each.value.ack_deadline_seconds
+  max_delivery_attempts      = each.value.max_delivery_attempts
+  minimum_backoff            = each.value.minimum_backoff
+  maximum_backoff            = each.value.maximum_backoff
+  message_retention_duration = each.value.message_retention_duration
   push = {
-    audience = local.audiences.ingest
-    endpoint = "${module.ingest.uri}${local.uploads.push_path}"
+    audience = local.audiences[each.value.service]
+    endpoint = "${local.service_uris[each.value.service]}${each.value.push_path}"
   }
+  # Dead letters are reported by ingest (checked above), which trusts only the
+  # identity of the pipe that pushes to it: that identity signs them.
   dead_letter = {
-    topic                 = local.uploads.dead_letter_topic
-    subscription          = local.definition.dead_letters[local.uploads.dead_letter_topic].subscription
-    ack_deadline_seconds  = local.definition.dead_letters[local.uploads.dead_letter_topic].ack_deadline_seconds
-    max_delivery_attempts = local.definition.dead_letters[local.uploads.dead_letter_topic].max_delivery_attempts
+    topic                 = each.value.dead_letter_topic
+    subscription          = local.definition.dead_letters[each.value.dead_letter_topic].subscription
+    ack_deadline_seconds  = local.definition.dead_letters[each.value.dead_letter_topic].ack_deadline_seconds
+    max_delivery_attempts = local.definition.dead_letters[each.value.dead_letter_topic].max_delivery_attempts
     parking_topic_id      = module.parking.topic_id
-    audience              = local.audiences.ingest
-    push_endpoint         = "${module.ingest.uri}${local.definition.dead_letters[local.uploads.dead_letter_topic].push_path}"
+    audience              = local.audiences[local.definition.dead_letters[each.value.dead_letter_topic].service]
+    push_endpoint         = "${local.service_uris[local.definition.dead_letters[each.value.dead_letter_topic].service]}${local.definition.dead_letters[each.value.dead_letter_topic].push_path}"
+    service_account_email = local.push_emails[local.pipe_for.ingest]
   }
 }
 
-module "work_pipe" {
-  source                     = "../push-pipe"
-  project_id                 = var.project_id
-  name_prefix                = "${local.prefix}-"
-  labels                     = var.labels
-  service_account_id         = "${local.prefix}-${local.work.topic}-push"
-  topic                      = local.work.topic
-  subscription               = local.work.subscription
-  ack_deadline_seconds       = local.work.ack_deadline_seconds
-  max_delivery_attempts      = local.work.max_delivery_attempts
-  minimum_backoff            = local.work.minimum_backoff
-  maximum_backoff            = local.work.maximum_backoff
-  message_retention_duration = local.work.message_retention_duration
-  push = {
-    audience = local.audiences.forecast
-    endpoint = "${module.forecast.uri}${local.work.push_path}"
-  }
-  # Work dead letters are reported by ingest, which trusts only the uploads
-  # pipe's push identity.
-  dead_letter = {
-    topic                 = local.work.dead_letter_topic
-    subscription          = local.definition.dead_letters[local.work.dead_letter_topic].subscription
-    ack_deadline_seconds  = local.definition.dead_letters[local.work.dead_letter_topic].ack_deadline_seconds
-    max_delivery_attempts = local.definition.dead_letters[local.work.dead_letter_topic].max_delivery_attempts
-    parking_topic_id      = module.parking.topic_id
-    audience              = local.audiences.ingest
-    push_endpoint         = "${module.ingest.uri}${local.definition.dead_letters[local.work.dead_letter_topic].push_path}"
-    service_account_email = module.uploads_pipe.service_account_email
-  }
+# The two pipes were two module calls before; nothing is lost on the move.
+moved {
+  from = module.uploads_pipe
+  to   = module.pipe["uploads"]
+}
+
+moved {
+  from = module.work_pipe
+  to   = module.pipe["work"]
 }
 
 resource "google_pubsub_topic" "results" {
@@ -173,10 +180,10 @@ module "ingest" {
   min_instances           = var.ingest.min_instances
   max_instances           = var.ingest.max_instances
   deletion_protection     = var.deletion_protection
-  invoker_members         = { uploads_push = "serviceAccount:${module.uploads_pipe.service_account_email}" }
+  invoker_members         = { (local.pipe_for.ingest) = "serviceAccount:${local.push_emails[local.pipe_for.ingest]}" }
   env = merge(local.common_env, {
     DROPCAST_PUSH_AUDIENCE        = local.audiences.ingest
-    DROPCAST_PUSH_SERVICE_ACCOUNT = module.uploads_pipe.service_account_email
+    DROPCAST_PUSH_SERVICE_ACCOUNT = local.push_emails[local.pipe_for.ingest]
   })
 }
 
@@ -197,10 +204,10 @@ module "forecast" {
   min_instances           = var.forecast.min_instances
   max_instances           = var.forecast.max_instances
   deletion_protection     = var.deletion_protection
-  invoker_members         = { work_push = "serviceAccount:${module.work_pipe.service_account_email}" }
+  invoker_members         = { (local.pipe_for.forecast) = "serviceAccount:${local.push_emails[local.pipe_for.forecast]}" }
   env = merge(local.common_env, {
     DROPCAST_PUSH_AUDIENCE        = local.audiences.forecast
-    DROPCAST_PUSH_SERVICE_ACCOUNT = module.work_pipe.service_account_email
+    DROPCAST_PUSH_SERVICE_ACCOUNT = local.push_emails[local.pipe_for.forecast]
   })
 }
 
@@ -208,5 +215,5 @@ module "uploads_notification" {
   source     = "../storage-notification"
   project_id = var.project_id
   bucket     = module.buckets.input
-  topic_id   = module.uploads_pipe.topic_id
+  topic_id   = module.pipe[local.pipe_for.ingest].topic_id
 }

@@ -81,14 +81,12 @@ variable "push" {
   }
 }
 
-variable "service_account_id" {
-  description = "account_id of the pipe's push service account (6-30 lowercase letters, digits, hyphens)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.service_account_id))
-    error_message = "service_account_id must be 6-30 characters: lowercase letters, digits and hyphens, starting with a letter."
-  }
+variable "push_service_account" {
+  description = "The identity that signs this pipe's push tokens (created by the caller, which may share it with another pipe's status pushes): its email and resource name (projects/<project>/serviceAccounts/<email>)."
+  type = object({
+    email = string
+    name  = string
+  })
 }
 
 variable "subscription" {
