@@ -156,6 +156,17 @@ moved {
   to   = module.pipe["work"]
 }
 
+# The identities were inside each pipe; they are here now.
+moved {
+  from = module.pipe["uploads"].google_service_account.push
+  to   = google_service_account.push["uploads"]
+}
+
+moved {
+  from = module.pipe["work"].google_service_account.push
+  to   = google_service_account.push["work"]
+}
+
 resource "google_pubsub_topic" "results" {
   # checkov:skip=CKV_GCP_83:Google-managed encryption; a CMEK key would cost money at idle and dropcast holds no regulated data.
   project = var.project_id

@@ -211,6 +211,41 @@ def test_client_stamps_of_gcloud_or_the_console_are_not_drift(scratch, dev_plan:
         assert change["change"]["after"][field] == value, f"plan would reset {field}"
 
 
+def test_push_identities_of_the_former_pipe_calls_are_moved_not_recreated(scratch) -> None:
+    """State from before the for_each (module.uploads_pipe) plans as a move, not a replace."""
+    email = f"dropcast-dev-uploads-push@{PROJECT}.iam.gserviceaccount.com"
+    stored = {
+        "account_id": "dropcast-dev-uploads-push",
+        "email": email,
+        "project": PROJECT,
+        "name": f"projects/{PROJECT}/serviceAccounts/{email}",
+        "id": f"projects/{PROJECT}/serviceAccounts/{email}",
+        "display_name": "dropcast push identity for dropcast-dev-uploads",
+    }
+    ws = scratch()
+    ws.init("envs/dev")
+    ws.seed_state(
+        "envs/dev",
+        [
+            {
+                "module": "module.pipeline.module.uploads_pipe",
+                "type": "google_service_account",
+                "name": "push",
+                "attributes": stored,
+            }
+        ],
+    )
+    shown = ws.plan("envs/dev", deploy_dev_vars())
+    address = 'module.pipeline.google_service_account.push["uploads"]'
+    (change,) = [c for c in shown["resource_changes"] if c["address"] == address]
+    assert (
+        change["previous_address"]
+        == "module.pipeline.module.uploads_pipe.google_service_account.push"
+    )
+    assert "create" not in change["change"]["actions"]
+    assert "delete" not in change["change"]["actions"]
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
