@@ -62,7 +62,9 @@ def test_every_pipe_of_the_definition_is_deployed(pipeline_module, pipeline_defi
     """One module call, one instance per pipe of the definition (not a copy per pipe)."""
     calls = [c for c in pipeline_module.modules.values() if c["source"] == "../push-pipe"]
     assert len(calls) == 1
-    assert calls[0]["for_each"] == "${local.definition.pipes}"
+    assert calls[0]["for_each"] == "${local.all_pipes}"
+    assert "local.definition.pipes" in pipeline_module.locals["all_pipes"]
+    assert "local.definition.watchdog" in pipeline_module.locals["all_pipes"]
     pushed = pipeline_module.resources_of("google_service_account")["push"]
     assert pushed["for_each"] == "${local.definition.pipes}"
 
@@ -165,7 +167,9 @@ def test_each_pipe_pushes_to_its_service_path(pipeline_module, pipeline_definiti
                 f"serviceAccount:${{local.push_emails[local.pipe_for.{spec['service']}]}}"
             )
         }
-        assert call["push_service_account"]["email"] == "${local.push_emails[each.key]}"
+        assert (
+            call["push_service_account"]["email"] == "${local.push_emails[local.signer[each.key]]}"
+        )
 
 
 def test_the_push_pipe_applies_its_inputs_unchanged() -> None:

@@ -132,7 +132,7 @@ def _contract_root(root: Path, definition: dict) -> Path:
             break
     with (TERRAFORM / "modules/pipeline/main.tf").open(encoding="utf-8") as handle:
         locals_ = hcl2.load(handle)["locals"][0]
-    wanted = ["pipes_by_service", "timeouts", "push_deadlines"]
+    wanted = ["all_pipes", "pipes_by_service", "timeouts", "push_deadlines"]
     lines = ['  definition = jsondecode(file("${path.module}/pipeline.json"))']
     for name in wanted:
         ((_, _, expr),) = interpolations(locals_[name])

@@ -27,6 +27,16 @@ locals {
 
   # The pipe that pushes to each service (one each, checked below), and each
   # service's URL by the name pipeline.json routes pipes and dead letters to.
+  # Every push pipe: the definition's pipes and, where it has one, the
+  # watchdog's (a timer ingest answers; it pushes to ingest as uploads does).
+  all_pipes = merge(local.definition.pipes, try({ watchdog = local.definition.watchdog }, {}))
+  # Whose identity signs each pipe's pushes: its own, or, for a pipe that is no
+  # entry of pipes (the watchdog), that of the pipe feeding the same service,
+  # since each service trusts exactly one push identity.
+  signer = {
+    for name, spec in local.all_pipes :
+    name => contains(keys(local.definition.pipes), name) ? name : local.pipe_for[spec.service]
+  }
   pipes_by_service = { for pipe, spec in local.definition.pipes : spec.service => pipe... }
   pipe_for         = { for service, pipes in local.pipes_by_service : service => pipes[0] }
   service_uris     = { forecast = module.forecast.uri, ingest = module.ingest.uri }
@@ -51,7 +61,7 @@ locals {
   # Every subscription that pushes to a service, with its ack deadline: the
   # service's request timeout must be shorter than each of them.
   push_deadlines = concat(
-    [for pipe in values(local.definition.pipes) : { service = pipe.service, ack = pipe.ack_deadline_seconds }],
+    [for pipe in values(local.all_pipes) : { service = pipe.service, ack = pipe.ack_deadline_seconds }],
     [for dlq in values(local.definition.dead_letters) : { service = dlq.service, ack = dlq.ack_deadline_seconds }],
   )
 }
@@ -111,15 +121,17 @@ resource "google_service_account" "push" {
   description  = "Signs the OIDC tokens Pub/Sub attaches to pushes from ${local.prefix}-${each.value.subscription}; the only identity allowed to invoke ${local.prefix}-${each.value.service}."
 }
 
-# Both push pipes, one per entry of pipeline.json's pipes.
+# Every push pipe, one per entry of all_pipes (pipeline.json's pipes and watchdog).
 module "pipe" {
   source   = "../push-pipe"
-  for_each = local.definition.pipes
+  for_each = local.all_pipes
 
-  project_id                 = var.project_id
-  name_prefix                = "${local.prefix}-"
-  labels                     = var.labels
-  push_service_account       = { email = local.push_emails[each.key], name = google_service_account.push[each.key].name }
+  project_id           = var.project_id
+  name_prefix          = "${local.prefix}-"
+  labels               = var.labels
+  push_service_account = { email = local.push_emails[local.signer[each.key]], name = google_service_account.push[local.signer[each.key]].name }
+  # An identity shared with another pipe already has its token-creator grant.
+  grant_token_creator        = local.signer[each.key] == each.key
   topic                      = each.value.topic
   subscription               = each.value.subscription
   ack_deadline_seconds       = each.value.ack_deadline_seconds
@@ -195,7 +207,8 @@ module "ingest" {
   env = merge(local.common_env, {
     DROPCAST_PUSH_AUDIENCE        = local.audiences.ingest
     DROPCAST_PUSH_SERVICE_ACCOUNT = local.push_emails[local.pipe_for.ingest]
-  })
+    }, try({ DROPCAST_CHECKS_TOPIC = "${local.prefix}-${local.definition.watchdog.topic}" }, {})
+  )
 }
 
 module "forecast" {

@@ -27,6 +27,12 @@ variable "dead_letter" {
   }
 }
 
+variable "grant_token_creator" {
+  description = "Grant the Pub/Sub service agent token creation on push_service_account here; false when another pipe sharing that identity already does (two member resources of one binding would remove it for both on destroy)."
+  type        = bool
+  default     = true
+}
+
 variable "labels" {
   description = "Labels applied to topics and subscriptions."
   type        = map(string)

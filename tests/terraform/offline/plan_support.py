@@ -66,13 +66,15 @@ def planned_grants(shown: dict[str, Any], environment: str) -> dict[str, dict[st
     return grants
 
 
-def contract_violations(shown: dict[str, Any], environment: str) -> list[str]:
+def contract_violations(
+    shown: dict[str, Any], environment: str, definition: dict[str, Any] | None = None
+) -> list[str]:
     """Where the plan grants a service less (a 403) or more (not least privilege) than its calls."""
     problems: list[str] = []
     planned = planned_grants(shown, environment)
     table = iam.role_permissions()
     for name in iam.SERVICES:
-        need, want = iam.needed(name), iam.required_grants(name)
+        need, want = iam.needed(name, definition), iam.required_grants(name, definition)
         have = planned[name]
         for resource in sorted(set(need) | set(have)):
             got = have.get(resource, set())

@@ -7,6 +7,8 @@ promote's canary, finish and rollback), and the assertions read
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import stage
 from deploy_support import OLD_SHA, SHA, digest, live_release
@@ -244,6 +246,59 @@ def test_push_identities_of_the_former_pipe_calls_are_moved_not_recreated(scratc
     )
     assert "create" not in change["change"]["actions"]
     assert "delete" not in change["change"]["actions"]
+
+
+WATCHDOG = {
+    "topic": "checks",
+    "subscription": "checks-push",
+    "dead_letter_topic": "checks-dlq",
+    "service": "ingest",
+    "push_path": "/push/check",
+    "ack_deadline_seconds": 60,
+    "max_delivery_attempts": 100,
+    "minimum_backoff": "10s",
+    "maximum_backoff": "60s",
+    "message_retention_duration": "604800s",
+}
+CHECKS_DLQ = {
+    "subscription": "checks-dlq-status",
+    "service": "ingest",
+    "push_path": "/push/dead-letter",
+    "ack_deadline_seconds": 60,
+    "max_delivery_attempts": 10,
+}
+
+
+def test_a_watchdog_pipe_in_the_definition_is_deployed_and_granted(scratch) -> None:
+    """pipeline.json's watchdog (a timer ingest answers) gets its pipe, signer and grants."""
+    ws = scratch()
+    path = ws.scratch / "libs/common/src/dropcast_common/pipeline.json"
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    definition["watchdog"] = WATCHDOG
+    definition["dead_letters"]["checks-dlq"] = CHECKS_DLQ
+    path.write_text(json.dumps(definition), encoding="utf-8")
+    ws.init("envs/dev")
+    shown = ws.plan("envs/dev", deploy_dev_vars())
+    subs = {
+        c["change"]["after"]["name"]: c["change"]["after"]
+        for c in of_type(shown, "google_pubsub_subscription")
+    }
+    check = subs["dropcast-dev-checks-push"]
+    # ingest trusts one push identity, so the watchdog's pushes carry the uploads pipe's.
+    (oidc,) = check["push_config"][0]["oidc_token"]
+    assert (
+        oidc["service_account_email"]
+        == f"dropcast-dev-uploads-push@{PROJECT}.iam.gserviceaccount.com"
+    )
+    assert check["dead_letter_policy"][0]["max_delivery_attempts"] == 100
+    env = {
+        e["name"]: e["value"]
+        for e in service(shown, "ingest")["template"][0]["containers"][0]["env"]
+    }
+    assert env["DROPCAST_CHECKS_TOPIC"] == "dropcast-dev-checks"
+    # One token-creator grant per identity, not one per pipe using it.
+    assert len(of_type(shown, "google_service_account_iam_member")) == 2
+    assert contract_violations(shown, "dev", definition) == []
 
 
 @pytest.mark.parametrize(

@@ -36,10 +36,10 @@ log = logging.getLogger(__name__)
 
 Service = Literal["ingest", "forecast"]
 Bucket = Literal["input", "staging", "output"]
-Topic = Literal["work", "results"]
+Topic = Literal["work", "results", "checks"]
 SERVICES: tuple[Service, ...] = ("ingest", "forecast")
 BUCKETS: tuple[Bucket, ...] = ("input", "staging", "output")
-TOPICS: tuple[Topic, ...] = ("work", "results")
+TOPICS: tuple[Topic, ...] = ("work", "results", "checks")
 StorageMethod = Literal["read", "download", "stat", "create", "replace", "delete", "list"]
 
 # The permission each call needs (Cloud Storage's "IAM permissions for JSON
@@ -84,8 +84,19 @@ BUCKET_CALLS: Mapping[Service, Mapping[Bucket, frozenset[StorageMethod]]] = {
     },
 }
 TOPIC_CALLS: Mapping[Service, frozenset[Topic]] = {
-    "ingest": frozenset({"work"}),
+    # handlers: one work message per shard (the watchdog re-drives them);
+    # failing a job (reject, dead letters, time-outs) announces it on results;
+    # the watchdog's timer messages go to checks (where pipeline.json has one).
+    "ingest": frozenset({"work", "results", "checks"}),
+    # assembly: announces finished and failed jobs.
     "forecast": frozenset({"results"}),
+}
+# Where pipeline.json defines each topic; a topic it does not define (the
+# watchdog's, in a definition without one) is neither called nor granted.
+TOPIC_DEFINED_BY: Mapping[Topic, str] = {
+    "work": "pipes",
+    "results": "results_topic",
+    "checks": "watchdog",
 }
 
 # Roles a grant may use: the predefined roles of iam_roles.json on a bucket or a topic.
@@ -109,13 +120,28 @@ def role_permissions() -> Mapping[str, frozenset[str]]:
     return {role: frozenset(perms) for role, perms in raw["roles"].items()}
 
 
-def needed(service: Service) -> dict[str, frozenset[str]]:
-    """Permissions a service needs, by resource (``bucket:input``, ``topic:work``)."""
+@cache
+def _definition() -> Mapping[str, object]:
+    raw: dict[str, object] = json.loads(
+        Path(__file__).with_name("pipeline.json").read_text(encoding="utf-8")
+    )
+    return raw
+
+
+def needed(
+    service: Service, definition: Mapping[str, object] | None = None
+) -> dict[str, frozenset[str]]:
+    """Permissions a service needs, by resource (``bucket:input``, ``topic:work``).
+
+    ``definition`` is a pipeline.json (default: the package's own).
+    """
+    defined = definition if definition is not None else _definition()
     out: dict[str, frozenset[str]] = {}
     for bucket, methods in BUCKET_CALLS[service].items():
         out[f"bucket:{bucket}"] = frozenset().union(*(PERMISSIONS[m] for m in methods))
     for topic in TOPIC_CALLS[service]:
-        out[f"topic:{topic}"] = PUBLISH
+        if TOPIC_DEFINED_BY[topic] in defined:
+            out[f"topic:{topic}"] = PUBLISH
     return out
 
 
@@ -138,13 +164,15 @@ def least_roles(permissions: frozenset[str], candidates: tuple[str, ...]) -> fro
     return best[2]
 
 
-def required_grants(service: Service) -> dict[str, frozenset[str]]:
-    """The roles Terraform must grant a service, by resource."""
+def required_grants(
+    service: Service, definition: Mapping[str, object] | None = None
+) -> dict[str, frozenset[str]]:
+    """The roles Terraform must grant a service, by resource (see ``needed``)."""
     return {
         resource: least_roles(
             perms, BUCKET_ROLES if resource.startswith("bucket:") else TOPIC_ROLES
         )
-        for resource, perms in needed(service).items()
+        for resource, perms in needed(service, definition).items()
     }
 
 
@@ -275,4 +303,8 @@ def enforce_settings(
     topics: dict[str, Topic] = {settings.work_topic: "work"}
     if settings.results_topic:
         topics[settings.results_topic] = "results"
+    # ingest's settings name the watchdog's topic where the pipeline has one.
+    checks = getattr(settings, "checks_topic", "")
+    if checks:
+        topics[checks] = "checks"
     return enforce(service, store, publisher, buckets=buckets, topics=topics)
