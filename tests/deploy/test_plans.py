@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
-from deploy_support import OLD_SHA, PROJECT, REGION, REGISTRY, SHA, digest, live_release
+from deploy_support import (
+    OLD_SHA,
+    PROJECT,
+    REGION,
+    REGISTRY,
+    SHA,
+    FakeExecutor,
+    digest,
+    live_release,
+)
 
 from dropcast_cli.deploy.errors import PlanError
-from dropcast_cli.deploy.plan import Target, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.plan import Plan, Target, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
+from dropcast_cli.deploy.runner import execute, show
 
 TARGET = Target(project=PROJECT, region=REGION)
 V, OLD_V = SHA[:8], OLD_SHA[:8]
@@ -31,16 +44,20 @@ PROD_OLD = live_release("prod", OLD_SHA, {"ingest": digest("c"), "forecast": dig
 def test_deploy_dev_builds_resolves_digests_then_applies() -> None:
     plan = plan_deploy_dev(git_sha=SHA, target=TARGET, current=Release.empty("dev"))
     argvs = [c.argv for c in plan.commands]
+    source = f".dropcast/build/{SHA}"
     assert argvs == [
+        ("mkdir", "-p", source),
+        ("git", "archive", "--format=tar", f"--output={source}.tar", SHA),
+        ("tar", "-xf", f"{source}.tar", "-C", source),
         (
             "gcloud",
             "builds",
             "submit",
             f"--project={PROJECT}",
             f"--region={REGION}",
-            "--config=cloudbuild.yaml",
+            f"--config={source}/cloudbuild.yaml",
             f"--substitutions=_REGISTRY={REGISTRY},_TAG={SHA}",
-            ".",
+            source,
         ),
         (
             "gcloud",
@@ -84,6 +101,9 @@ def test_deploy_dev_builds_resolves_digests_then_applies() -> None:
     ]
     assert [c.capture for c in plan.commands] == [
         None,
+        None,
+        None,
+        None,
         "ingest_digest",
         "forecast_digest",
         None,
@@ -126,7 +146,8 @@ def test_deploy_dev_needs_a_full_commit_sha() -> None:
 def test_a_custom_state_bucket_is_used_for_init() -> None:
     target = Target(project=PROJECT, region=REGION, state_bucket="my-state")
     plan = plan_deploy_dev(git_sha=SHA, target=target, current=Release.empty("dev"))
-    assert "-backend-config=bucket=my-state" in plan.commands[3].argv
+    (init,) = [c for c in plan.commands if c.argv[2:3] == ("init",)]
+    assert "-backend-config=bucket=my-state" in init.argv
 
 
 def test_promote_canary_splits_with_the_serving_revision() -> None:
@@ -307,3 +328,73 @@ def test_promotions_that_make_no_sense_are_refused(source, current, mode, messag
         )
     with pytest.raises(PlanError, match=message):
         plan_promote(source=source, current=current, target=TARGET, mode=mode)
+
+
+def _deploy_dev() -> Plan:
+    return plan_deploy_dev(git_sha=SHA, target=TARGET, current=Release.empty("dev"))
+
+
+def test_a_retried_deploy_dev_skips_the_build_of_a_commit_already_built(repo) -> None:
+    """Tags are immutable: a second build of the same SHA is refused, so a retry must not build."""
+    executor = FakeExecutor()
+    execute(_deploy_dev(), repo, io.StringIO(), executor)
+    assert executor.builds() == 1
+    out = io.StringIO()
+    execute(_deploy_dev(), repo, out, executor)
+    assert executor.builds() == 1
+    assert "skipped: both images of 1a2b3c4d5e6f are already in the registry" in out.getvalue()
+    # ...and it still resolves the digests and applies.
+    assert [c[2] for c in executor.calls[-2:]] == ["init", "apply"]
+
+
+def test_the_dry_run_shows_which_path_deploy_dev_takes(repo) -> None:
+    first, second = io.StringIO(), io.StringIO()
+    show(_deploy_dev(), repo, first, probe=FakeExecutor(built=False))
+    show(_deploy_dev(), repo, second, probe=FakeExecutor(built=True))
+    assert "\ngcloud builds submit" in first.getvalue()
+    assert "not there, so a real run runs this" in first.getvalue()
+    assert "\ngcloud builds submit" not in second.getvalue()
+    assert second.getvalue().count("# skipped: both images of 1a2b3c4d5e6f") == 4
+
+
+def test_the_build_context_is_exactly_the_commit(tmp_path) -> None:
+    """Untracked and modified files on disk never reach the image: git archive of the SHA."""
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "app.py").write_text("committed\n", encoding="utf-8")
+    subprocess.run([*git, "add", "app.py"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    sha = subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    (tmp_path / "app.py").write_text("edited, not committed\n", encoding="utf-8")
+    (tmp_path / "secret.env").write_text("untracked\n", encoding="utf-8")
+    plan = plan_deploy_dev(git_sha=sha, target=TARGET, current=Release.empty("dev"))
+    local = [c for c in plan.commands if c.argv[0] in ("mkdir", "git", "tar")]
+    for command in local:
+        subprocess.run(command.argv, cwd=tmp_path, check=True)
+    context = tmp_path / ".dropcast/build" / sha
+    (build,) = [c for c in plan.commands if c.argv[:3] == ("gcloud", "builds", "submit")]
+    assert build.argv[-1] == f".dropcast/build/{sha}"
+    assert sorted(p.name for p in context.iterdir()) == ["app.py"]
+    assert (context / "app.py").read_text(encoding="utf-8") == "committed\n"
+
+
+def test_the_build_upload_keeps_what_the_dockerfiles_copy() -> None:
+    """.gcloudignore trims the upload but never drops a path a Dockerfile COPYs."""
+    root = Path(__file__).resolve().parents[2]
+    ignored = [
+        line.strip().rstrip("/")
+        for line in (root / ".gcloudignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    copied = [
+        part
+        for line in (root / "services/Dockerfile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+        for part in line.split()[1:-1]
+    ]
+    copied = [p.replace("${SERVICE}", s) for p in copied for s in ("ingest", "forecast")]
+    assert copied
+    for path in copied:
+        assert not any(path == i or path.startswith(f"{i}/") for i in ignored), path

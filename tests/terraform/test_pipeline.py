@@ -17,6 +17,7 @@ from tf_hcl import (
     TERRAFORM,
     Config,
     Scope,
+    env_dirs,
     normalise,
     parse_dir,
     terraform_dirs,
@@ -32,24 +33,40 @@ PUBSUB_AGENT = (
 )
 
 
-def pipe_calls(pipeline: Config, definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The push-pipe module call of each pipe in pipeline.json, by pipe name."""
-    calls = {n: c for n, c in pipeline.modules.items() if c["source"] == "../push-pipe"}
-    return {pipe: calls[f"{pipe}_pipe"] for pipe in definition["pipes"]}
+def pipe_calls(
+    pipeline: Config, definition: dict[str, Any]
+) -> dict[str, tuple[dict[str, Any], Scope]]:
+    """Each pipe of pipeline.json: the one for_each push-pipe call, and a scope with its each."""
+    (call,) = [c for c in pipeline.modules.values() if c["source"] == "../push-pipe"]
+    return {
+        pipe: (call, Scope(pipeline, each=(pipe, spec)))
+        for pipe, spec in definition["pipes"].items()
+    }
 
 
-def test_the_pipeline_module_reads_the_one_definition(pipeline_module: Config) -> None:
-    match = re.fullmatch(
-        r'\$\{jsondecode\(file\("\$\{path\.module\}/([^"]+)"\)\)\}',
-        pipeline_module.locals["definition"],
-    )
-    assert match, "modules/pipeline must jsondecode(file(...)) the definition"
-    assert (pipeline_module.path / match.group(1)).resolve() == PIPELINE_JSON.resolve()
+def test_the_pipeline_module_is_given_the_one_definition(pipeline_module: Config) -> None:
+    """The module reads no file outside itself; each environment root passes pipeline.json."""
+    assert pipeline_module.locals["definition"] == "${var.definition}"
+    for env in env_dirs():
+        root = parse_dir(env)
+        match = re.fullmatch(
+            r'\$\{jsondecode\(file\("\$\{path\.module\}/([^"]+)"\)\)\}',
+            root.locals["definition"],
+        )
+        assert match, f"{env.name} must jsondecode(file(...)) the definition"
+        assert (env / match.group(1)).resolve() == PIPELINE_JSON.resolve()
+        assert root.modules["pipeline"]["definition"] == "${local.definition}"
 
 
 def test_every_pipe_of_the_definition_is_deployed(pipeline_module, pipeline_definition) -> None:
-    calls = {n for n, c in pipeline_module.modules.items() if c["source"] == "../push-pipe"}
-    assert calls == {f"{pipe}_pipe" for pipe in pipeline_definition["pipes"]}
+    """One module call, one instance per pipe of the definition (not a copy per pipe)."""
+    calls = [c for c in pipeline_module.modules.values() if c["source"] == "../push-pipe"]
+    assert len(calls) == 1
+    assert calls[0]["for_each"] == "${local.all_pipes}"
+    assert "local.definition.pipes" in pipeline_module.locals["all_pipes"]
+    assert "local.definition.watchdog" in pipeline_module.locals["all_pipes"]
+    pushed = pipeline_module.resources_of("google_service_account")["push"]
+    assert pushed["for_each"] == "${local.definition.pipes}"
 
 
 SETTINGS = [
@@ -65,11 +82,9 @@ SETTINGS = [
 
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_topic_settings_equal_the_definition(pipeline_module, pipeline_definition, setting) -> None:
-    scope = Scope(pipeline_module)
-    for pipe, call in pipe_calls(pipeline_module, pipeline_definition).items():
+    for pipe, (call, scope) in pipe_calls(pipeline_module, pipeline_definition).items():
         # Read from the definition, not a copy that happens to match today.
-        assert call[setting] == f"${{local.{pipe}.{setting}}}", pipe
-        assert pipeline_module.locals[pipe] == f"${{local.definition.pipes.{pipe}}}"
+        assert call[setting] == f"${{each.value.{setting}}}", pipe
         assert scope.value(call[setting]) == pipeline_definition["pipes"][pipe][setting], pipe
 
 
@@ -88,11 +103,17 @@ def test_no_name_or_path_of_the_definition_is_copied_into_hcl(pipeline_definitio
 
 
 def test_dead_letter_settings_equal_the_definition(pipeline_module, pipeline_definition) -> None:
-    scope = Scope(pipeline_module)
-    for pipe, call in pipe_calls(pipeline_module, pipeline_definition).items():
+    for pipe, (call, scope) in pipe_calls(pipeline_module, pipeline_definition).items():
         dlq_topic = pipeline_definition["pipes"][pipe]["dead_letter_topic"]
         dlq = pipeline_definition["dead_letters"][dlq_topic]
-        got = {k: scope.value(v) for k, v in call["dead_letter"].items()}
+        signer = call["dead_letter"]["service_account_email"]
+        got = {
+            k: scope.value(v)
+            for k, v in call["dead_letter"].items()
+            if k != "service_account_email"
+        }
+        # Status pushes go to ingest, signed by the one identity ingest trusts.
+        assert signer == "${local.push_emails[local.pipe_for.ingest]}"
         assert got["topic"] == dlq_topic
         assert got["subscription"] == dlq["subscription"]
         assert got["ack_deadline_seconds"] == dlq["ack_deadline_seconds"]
@@ -133,17 +154,22 @@ def test_the_parking_module_holds_what_it_is_given() -> None:
 
 
 def test_each_pipe_pushes_to_its_service_path(pipeline_module, pipeline_definition) -> None:
-    scope = Scope(pipeline_module)
-    for pipe, call in pipe_calls(pipeline_module, pipeline_definition).items():
+    for pipe, (call, scope) in pipe_calls(pipeline_module, pipeline_definition).items():
         spec = pipeline_definition["pipes"][pipe]
         push = {k: scope.value(v) for k, v in call["push"].items()}
         assert push["endpoint"] == f"<module.{spec['service']}.uri>{spec['push_path']}"
         service = pipeline_module.modules[spec["service"]]
         assert push["audience"] == scope.value(service["audience"])
-        # The service trusts exactly the identity that signs this pipe's pushes.
-        assert service["invoker_members"] == [
-            f"serviceAccount:${{module.{pipe}_pipe.service_account_email}}"
-        ]
+        # The service trusts exactly the identity that signs this pipe's pushes
+        # (the planned members are checked in tests/terraform/offline).
+        assert service["invoker_members"] == {
+            f"${{(local.pipe_for.{spec['service']})}}": (
+                f"serviceAccount:${{local.push_emails[local.pipe_for.{spec['service']}]}}"
+            )
+        }
+        assert (
+            call["push_service_account"]["email"] == "${local.push_emails[local.signer[each.key]]}"
+        )
 
 
 def test_the_push_pipe_applies_its_inputs_unchanged() -> None:
@@ -288,10 +314,11 @@ def test_uploads_to_the_input_bucket_notify_the_uploads_topic(
     ]
     assert len(calls) == 1
     assert calls[0]["bucket"] == "${module.buckets.input}"
+    assert calls[0]["topic_id"] == "${module.pipe[local.pipe_for.ingest].topic_id}"
     uploads = next(
         name for name, spec in pipeline_definition["pipes"].items() if spec["topic"] == "uploads"
     )
-    assert calls[0]["topic_id"] == f"${{module.{uploads}_pipe.topic_id}}"
+    assert pipeline_definition["pipes"][uploads]["service"] == "ingest"
 
 
 def test_request_timeouts_are_below_every_ack_deadline_they_serve(pipeline_definition) -> None:

@@ -123,7 +123,9 @@ def test_environment_roots_are_thin(path) -> None:
     config = parse_dir(path)
     assert list(config.modules) == ["pipeline"], "an env root calls the composition module only"
     assert config.modules["pipeline"]["source"] == "../../modules/pipeline"
-    assert config.modules["pipeline"]["environment"] == path.name
+    assert config.modules["pipeline"]["environment"] == "${var.environment}"
+    with (path / "terraform.tfvars").open(encoding="utf-8") as handle:
+        assert normalise(hcl2.load(handle))["environment"] == path.name
     assert not config.resources, "an env root declares no resources of its own"
     backend = next(b["backend"][0]["gcs"] for b in config.terraform if "backend" in b)
     assert backend["prefix"] == f"dropcast/{path.name}"
@@ -134,7 +136,7 @@ def test_environment_roots_are_thin(path) -> None:
 def test_environment_defaults_come_from_its_committed_release_file(path) -> None:
     config = parse_dir(path)
     assert config.locals["release"] == (
-        f'${{jsondecode(file("${{path.module}}/../../../releases/{path.name}.json"))}}'
+        '${jsondecode(file("${path.module}/../../../releases/${var.environment}.json"))}'
     )
     release = (path / f"../../../releases/{path.name}.json").resolve()
     assert release.is_file()

@@ -70,7 +70,7 @@ def plan_with(root: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
         "concurrency": "4",
         "cpu": "1",
         "image": DIGEST,
-        "invoker_members": '["serviceAccount:push@p.iam.gserviceaccount.com"]',
+        "invoker_members": '{push="serviceAccount:push@p.iam.gserviceaccount.com"}',
         "max_instances": "2",
         "memory": "1Gi",
         "name": "dropcast-dev-ingest",
@@ -108,7 +108,7 @@ def test_tags_and_latest_are_refused(cloud_run_variables, image) -> None:
     ("overrides", "message"),
     [
         ({"ingress": "INGRESS_TRAFFIC_ALL"}, "ingress must be internal"),
-        ({"invoker_members": '["allUsers"]'}, "Only service accounts may invoke"),
+        ({"invoker_members": '{anyone="allUsers"}'}, "Only service accounts may invoke"),
         ({"request_timeout_seconds": "600"}, "below 600"),
         ({"traffic": TRAFFIC_OVER}, "add up to 100"),
         ({"traffic": TRAFFIC_SAME_TAG}, "tags must be unique"),
@@ -132,7 +132,7 @@ def _contract_root(root: Path, definition: dict) -> Path:
             break
     with (TERRAFORM / "modules/pipeline/main.tf").open(encoding="utf-8") as handle:
         locals_ = hcl2.load(handle)["locals"][0]
-    wanted = ["uploads", "work", "timeouts", "push_deadlines"]
+    wanted = ["all_pipes", "pipes_by_service", "timeouts", "push_deadlines"]
     lines = ['  definition = jsondecode(file("${path.module}/pipeline.json"))']
     for name in wanted:
         ((_, _, expr),) = interpolations(locals_[name])
@@ -176,7 +176,7 @@ def test_rewiring_a_pipe_to_another_service_fails_the_plan(tmp_path) -> None:
     definition["pipes"]["work"]["service"] = "ingest"
     done = terraform("plan", "-input=false", "-no-color", cwd=_contract_root(tmp_path, definition))
     assert done.returncode != 0
-    assert "the work pipe to forecast" in errors(done)
+    assert "exactly one pipe must push to ingest and one to forecast" in errors(done)
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,10 @@ def module_dirs() -> list[Path]:
 
 
 def env_dirs() -> list[Path]:
-    return sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
+    """Environment roots (envs/_shared holds the files they link, and is no root)."""
+    return sorted(
+        p for p in (TERRAFORM / "envs").iterdir() if p.is_dir() and not p.name.startswith("_")
+    )
 
 
 INTERPOLATION = re.compile(r"\$\{")
@@ -127,8 +130,20 @@ class Scope:
     REF = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
     JSONFILE = re.compile(r'^jsondecode\(file\("\$\{path\.module\}/([^"]+)"\)\)$')
 
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self,
+        config: Config,
+        inputs: dict[str, Any] | None = None,
+        each: tuple[str, Any] | None = None,
+    ) -> None:
         self.config = config
+        # each.key / each.value of one instance of a for_each module call.
+        self.each = each
+        # var.definition is pipeline.json: what every environment root passes
+        # (test_the_pipeline_module_is_given_the_one_definition checks that).
+        if inputs is None and "definition" in config.variables:
+            inputs = {"definition": json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))}
+        self.inputs = inputs or {}
 
     def value(self, template: Any) -> Any:
         """A template's value: a single reference resolves to any type, else a string."""
@@ -152,7 +167,13 @@ class Scope:
         if match:
             path = (self.config.path / match.group(1)).resolve()
             return json.loads(path.read_text(encoding="utf-8"))
-        if expr.startswith("local."):
+        if expr == "each.key" and self.each is not None:
+            return self.each[0]
+        if (
+            expr.startswith("local.")
+            or (expr.startswith("each.value") and self.each)
+            or (expr.startswith("var.") and expr[4:].split(".")[0].split("[")[0] in self.inputs)
+        ):
             value, rest = self._path(expr)
             if rest.strip():
                 raise ValueError(f"cannot evaluate {expr!r}")
@@ -161,11 +182,19 @@ class Scope:
 
     def _path(self, expr: str) -> tuple[Any, str]:
         """Resolve local.a.b[ref].c at the start of expr; return (value, rest)."""
-        head = self.REF.match(expr, len("local."))
-        if head is None:
-            raise ValueError(expr)
-        value = self.value(self.config.locals[head.group(0)])
-        i = head.end()
+        if expr.startswith("each.value"):
+            assert self.each is not None
+            value, i = self.each[1], len("each.value")
+        else:
+            prefix = "var." if expr.startswith("var.") else "local."
+            head = self.REF.match(expr, len(prefix))
+            if head is None:
+                raise ValueError(expr)
+            if prefix == "var.":
+                value = self.inputs[head.group(0)]
+            else:
+                value = self.value(self.config.locals[head.group(0)])
+            i = head.end()
         while i < len(expr) and expr[i] in ".[":
             if expr[i] == ".":
                 name = self.REF.match(expr, i + 1)
@@ -173,7 +202,11 @@ class Scope:
                     raise ValueError(expr)
                 value, i = value[name.group(0)], name.end()
             else:
-                close = expr.index("]", i)
+                close, depth = i, 0
+                for close in range(i, len(expr)):  # the matching bracket, nesting allowed
+                    depth += {"[": 1, "]": -1}.get(expr[close], 0)
+                    if depth == 0:
+                        break
                 inner = expr[i + 1 : close].strip()
                 key = inner[1:-1] if inner.startswith('"') else self.expression(inner)
                 value, i = value[key], close + 1

@@ -1,4 +1,5 @@
 # dev: small, disposable, free at idle. project_id is passed at run time.
+environment         = "dev"
 region              = "europe-west1"
 deletion_protection = false
 force_destroy       = true

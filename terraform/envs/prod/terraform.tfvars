@@ -1,5 +1,6 @@
 # prod: protected, sized for bursts, still free at idle (min_instances = 0).
 # project_id is passed at run time.
+environment         = "prod"
 region              = "europe-west1"
 deletion_protection = true
 force_destroy       = false

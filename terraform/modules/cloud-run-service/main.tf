@@ -76,6 +76,13 @@ resource "google_cloud_run_v2_service" "service" {
     }
   }
 
+  # gcloud and the console stamp client and client_version on every change
+  # they make; that is not drift Terraform should undo (as fabric's
+  # cloud-run-v2 module does).
+  lifecycle {
+    ignore_changes = [client, client_version]
+  }
+
   dynamic "traffic" {
     for_each = local.traffic
     content {

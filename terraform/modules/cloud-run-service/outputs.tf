@@ -14,8 +14,9 @@ output "revision" {
 }
 
 output "service_account_email" {
-  description = "Runtime service account; grant it bucket- and topic-level roles."
-  value       = google_service_account.run.email
+  description = "Runtime service account; grant it bucket- and topic-level roles. Built from account_id, so it is known at plan (as in fabric's iam-service-account); depends_on keeps grants after the account's creation."
+  value       = "${google_service_account.run.account_id}@${var.project_id}.iam.gserviceaccount.com"
+  depends_on  = [google_service_account.run]
 }
 
 output "traffic" {

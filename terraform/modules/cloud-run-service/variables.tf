@@ -40,7 +40,9 @@ variable "image" {
   }
 
   validation {
-    condition     = !strcontains(var.image, ":latest")
+    # An empty release file gives null: leave that to the digest rule above
+    # rather than failing inside strcontains.
+    condition     = var.image == null || !strcontains(coalesce(var.image, "-"), ":latest")
     error_message = "The latest tag is never deployed."
   }
 }
@@ -57,11 +59,11 @@ variable "ingress" {
 }
 
 variable "invoker_members" {
-  description = "Principals granted roles/run.invoker: the push service accounts, nobody else."
-  type        = list(string)
+  description = "Principals granted roles/run.invoker, by a name fixed in the configuration (the key, known at plan) to the member (serviceAccount:<email>, may be known only after apply): the push service accounts, nobody else."
+  type        = map(string)
 
   validation {
-    condition     = alltrue([for m in var.invoker_members : startswith(m, "serviceAccount:")])
+    condition     = alltrue([for m in values(var.invoker_members) : startswith(m, "serviceAccount:")])
     error_message = "Only service accounts may invoke dropcast services (no allUsers, allAuthenticatedUsers, users or groups)."
   }
 }

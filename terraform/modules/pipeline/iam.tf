@@ -12,9 +12,13 @@ locals {
     # updates of job state, which overwrite and so need objects.delete.
     ingest_uses_staging   = { bucket = module.buckets.staging, role = "roles/storage.objectUser", member = local.ingest }
     forecast_uses_staging = { bucket = module.buckets.staging, role = "roles/storage.objectUser", member = local.forecast }
-    # Results and error reports are written once, never read back or replaced.
-    ingest_writes_output   = { bucket = module.buckets.output, role = "roles/storage.objectCreator", member = local.ingest }
-    forecast_writes_output = { bucket = module.buckets.output, role = "roles/storage.objectCreator", member = local.forecast }
+    # Outputs live at fixed names: publish_output reads the existing object's
+    # metadata, replaces an older job's output (an overwrite needs
+    # objects.delete) and remove_stale_output deletes a superseded error
+    # report. objectUser is the least predefined role with get, create and
+    # delete (dropcast_common.iam derives this from the calls).
+    ingest_writes_output   = { bucket = module.buckets.output, role = "roles/storage.objectUser", member = local.ingest }
+    forecast_writes_output = { bucket = module.buckets.output, role = "roles/storage.objectUser", member = local.forecast }
   }
 }
 
@@ -26,18 +30,38 @@ resource "google_storage_bucket_iam_member" "grant" {
   member = each.value.member
 }
 
-# ingest publishes one work message per shard.
-resource "google_pubsub_topic_iam_member" "ingest_publishes_work" {
-  project = var.project_id
-  topic   = module.work_pipe.topic
-  role    = "roles/pubsub.publisher"
-  member  = local.ingest
+locals {
+  topic_grants = merge(
+    {
+      # ingest publishes one work message per shard (and re-drives them).
+      ingest_publishes_work = { topic = module.pipe[local.pipe_for.forecast].topic, member = local.ingest }
+      # Failing a job (a rejected file, a dead letter, a time-out) announces it.
+      ingest_publishes_results = { topic = google_pubsub_topic.results.name, member = local.ingest }
+      # forecast announces finished (and failed) jobs.
+      forecast_publishes_results = { topic = google_pubsub_topic.results.name, member = local.forecast }
+    },
+    # The watchdog's timer: each accepted job publishes one check.
+    contains(keys(local.all_pipes), "watchdog") ? {
+      ingest_publishes_checks = { topic = module.pipe["watchdog"].topic, member = local.ingest }
+    } : {},
+  )
 }
 
-# forecast announces finished (and failed) jobs.
-resource "google_pubsub_topic_iam_member" "forecast_publishes_results" {
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = local.topic_grants
+
   project = var.project_id
-  topic   = google_pubsub_topic.results.name
+  topic   = each.value.topic
   role    = "roles/pubsub.publisher"
-  member  = local.forecast
+  member  = each.value.member
+}
+
+moved {
+  from = google_pubsub_topic_iam_member.ingest_publishes_work
+  to   = google_pubsub_topic_iam_member.publisher["ingest_publishes_work"]
+}
+
+moved {
+  from = google_pubsub_topic_iam_member.forecast_publishes_results
+  to   = google_pubsub_topic_iam_member.publisher["forecast_publishes_results"]
 }

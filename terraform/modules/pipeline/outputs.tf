@@ -10,10 +10,7 @@ output "parked_subscription" {
 
 output "push_service_accounts" {
   description = "Push identities by pipe; each is the only invoker of its service."
-  value = {
-    uploads = module.uploads_pipe.service_account_email
-    work    = module.work_pipe.service_account_email
-  }
+  value       = local.push_emails
 }
 
 output "services" {
@@ -33,9 +30,9 @@ output "topics" {
   value = {
     parked      = module.parking.topic
     results     = google_pubsub_topic.results.name
-    uploads     = module.uploads_pipe.topic
-    uploads_dlq = module.uploads_pipe.dead_letter_topic
-    work        = module.work_pipe.topic
-    work_dlq    = module.work_pipe.dead_letter_topic
+    uploads     = module.pipe[local.pipe_for.ingest].topic
+    uploads_dlq = module.pipe[local.pipe_for.ingest].dead_letter_topic
+    work        = module.pipe[local.pipe_for.forecast].topic
+    work_dlq    = module.pipe[local.pipe_for.forecast].dead_letter_topic
   }
 }

@@ -1,3 +1,8 @@
+variable "definition" {
+  description = "The pipeline definition, libs/common/src/dropcast_common/pipeline.json decoded (jsondecode(file(...)) in the environment root): topics, subscriptions, dead letters, parking, results topic and request timeouts."
+  type        = any
+}
+
 variable "deletion_protection" {
   description = "Protect the Cloud Run services from `terraform destroy` (turn off before destroying an environment)."
   type        = bool

@@ -36,7 +36,9 @@ resource "google_pubsub_subscription_iam_member" "status_subscriber" {
 
 # Mint the OIDC tokens for pushes signed by this pipe's service account.
 resource "google_service_account_iam_member" "token_creator" {
-  service_account_id = google_service_account.push.name
+  count = var.grant_token_creator ? 1 : 0
+
+  service_account_id = var.push_service_account.name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = local.pubsub_agent
 }

@@ -1,14 +1,7 @@
 # One push pipe: a topic, the push subscription that delivers it to one
-# Cloud Run endpoint with an OIDC token, and the dead-letter topic whose own
+# Cloud Run endpoint with an OIDC token signed by the caller's push identity, and the dead-letter topic whose own
 # push subscription reports what could not be delivered (and parks what it
 # cannot report).
-
-resource "google_service_account" "push" {
-  project      = var.project_id
-  account_id   = var.service_account_id
-  display_name = "dropcast push identity for ${var.name_prefix}${var.topic}"
-  description  = "Signs the OIDC tokens Pub/Sub attaches to pushes from ${var.name_prefix}${var.subscription}; the only identity allowed to invoke the target service."
-}
 
 resource "google_pubsub_topic" "topic" {
   # checkov:skip=CKV_GCP_83:Google-managed encryption; a CMEK key would cost money at idle and dropcast holds no regulated data.
@@ -45,7 +38,7 @@ resource "google_pubsub_subscription" "push" {
   push_config {
     push_endpoint = var.push.endpoint
     oidc_token {
-      service_account_email = google_service_account.push.email
+      service_account_email = var.push_service_account.email
       audience              = var.push.audience
     }
   }
@@ -100,5 +93,5 @@ resource "google_pubsub_subscription" "dead_letter" {
 locals {
   # Status pushes go to a service that trusts exactly one push identity; the
   # caller names it when that service is not this pipe's own target.
-  dead_letter_push_account = coalesce(var.dead_letter.service_account_email, google_service_account.push.email)
+  dead_letter_push_account = coalesce(var.dead_letter.service_account_email, var.push_service_account.email)
 }

@@ -9,8 +9,8 @@ output "dead_letter_topic" {
 }
 
 output "service_account_email" {
-  description = "Email of the push service account; grant it run.invoker on the target service and expect it in push tokens."
-  value       = google_service_account.push.email
+  description = "Email of the push service account (the caller's push_service_account): it signs this pipe's pushes."
+  value       = var.push_service_account.email
 }
 
 output "subscription" {

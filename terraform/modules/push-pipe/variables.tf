@@ -27,6 +27,12 @@ variable "dead_letter" {
   }
 }
 
+variable "grant_token_creator" {
+  description = "Grant the Pub/Sub service agent token creation on push_service_account here; false when another pipe sharing that identity already does (two member resources of one binding would remove it for both on destroy)."
+  type        = bool
+  default     = true
+}
+
 variable "labels" {
   description = "Labels applied to topics and subscriptions."
   type        = map(string)
@@ -81,14 +87,12 @@ variable "push" {
   }
 }
 
-variable "service_account_id" {
-  description = "account_id of the pipe's push service account (6-30 lowercase letters, digits, hyphens)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.service_account_id))
-    error_message = "service_account_id must be 6-30 characters: lowercase letters, digits and hyphens, starting with a letter."
-  }
+variable "push_service_account" {
+  description = "The identity that signs this pipe's push tokens (created by the caller, which may share it with another pipe's status pushes): its email and resource name (projects/<project>/serviceAccounts/<email>)."
+  type = object({
+    email = string
+    name  = string
+  })
 }
 
 variable "subscription" {

@@ -203,6 +203,9 @@ def _start(
         "DROPCAST_RESULTS_TOPIC": pipe.results_topic,
         "DROPCAST_LOG_FORMAT": os.environ.get("DROPCAST_LOG_FORMAT", "text"),
         "DROPCAST_PUSH_AUTH": "false",
+        # Each service may make only the calls its Terraform grants allow
+        # (dropcast_common.iam): a missing grant fails here, not in the cloud.
+        "DROPCAST_ENFORCE_IAM": "true",
         **extra_env,
     }
     for name in ("ingest", "forecast"):

@@ -44,6 +44,9 @@ class CommonSettings(BaseSettings):
     # 503 from the transport, beneath the client's retry (0 = off). Never set
     # in production.
     chaos_storage_fail_every: int = Field(0, ge=0)
+    # Refuse every storage or Pub/Sub call the service's IAM grants would
+    # refuse in the cloud (dropcast_common.iam). On in the local stack.
+    enforce_iam: bool = False
 
     @model_validator(mode="after")
     def _push_auth_complete(self) -> Self:

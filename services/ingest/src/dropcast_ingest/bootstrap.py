@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dropcast_common.iam import enforce_settings
 from dropcast_common.pubsub import Publisher, PubSubPublisher
 from dropcast_common.storage import BlobStore
 from dropcast_ingest.config import IngestSettings, get_settings
@@ -27,8 +28,12 @@ def bootstrap(
 ) -> IngestDeps:
     """Build the dependencies, defaulting to Cloud Storage and Pub/Sub."""
     settings = settings or get_settings()
-    return IngestDeps(
-        settings=settings,
-        store=store or settings.blob_store(),
-        publisher=publisher or PubSubPublisher(settings.project),
+    # The local stack turns on DROPCAST_ENFORCE_IAM: only the calls ingest's
+    # grants allow get through (dropcast_common.iam).
+    store, publisher = enforce_settings(
+        "ingest",
+        settings,
+        store or settings.blob_store(),
+        publisher or PubSubPublisher(settings.project),
     )
+    return IngestDeps(settings=settings, store=store, publisher=publisher)

@@ -36,11 +36,19 @@ PromoteMode = Literal["canary", "finish", "rollback"]
 
 @dataclass(frozen=True)
 class Command:
-    """One command: argv (no shell), why it runs, and the placeholder its stdout fills."""
+    """One command: argv (no shell), why it runs, and the placeholder its stdout fills.
+
+    ``skip_if`` holds read-only probes: when every one of them succeeds the
+    command is not needed (its result already exists) and is skipped, with
+    ``skip_why`` said instead. A dry run runs the probes too, so it shows
+    which path a real run takes.
+    """
 
     argv: tuple[str, ...]
     why: str
     capture: str | None = None
+    skip_if: tuple[tuple[str, ...], ...] = ()
+    skip_why: str = ""
 
     def render(self, values: Mapping[str, str]) -> tuple[str, ...]:
         """argv with every placeholder replaced by its captured value."""
@@ -163,6 +171,55 @@ def terraform_apply(
     )
 
 
+BUILD_ROOT = ".dropcast/build"
+
+
+def image_tag(target: Target, service: str, git_sha: str) -> str:
+    """The image a build of ``git_sha`` pushes (tags are immutable in the repository)."""
+    return f"{target.registry}/{service}:{git_sha}"
+
+
+def build_images(git_sha: str, target: Target) -> tuple[Command, ...]:
+    """Build both images from exactly the commit, unless the registry already has them.
+
+    The build context is ``git archive`` of the commit, unpacked into
+    ``.dropcast/build/<sha>``: untracked or changed files on disk cannot end
+    up in an image tagged with that commit. Tags are immutable, so a second
+    build of the same SHA would be refused; a retried deploy therefore asks
+    the registry first and skips the build when both images exist.
+    """
+    source = f"{BUILD_ROOT}/{git_sha}"
+    probes = tuple(
+        image_digest(image_tag(target, service, git_sha), why="").argv for service in SERVICES
+    )
+    skip_why = f"both images of {git_sha[:12]} are already in the registry"
+
+    def step(argv: tuple[str, ...], why: str) -> Command:
+        return Command(argv=argv, why=why, skip_if=probes, skip_why=skip_why)
+
+    return (
+        step(("mkdir", "-p", source), f"make {source} for the commit's files"),
+        step(
+            ("git", "archive", "--format=tar", f"--output={source}.tar", git_sha),
+            f"archive exactly the files of commit {git_sha[:12]} (nothing untracked)",
+        ),
+        step(("tar", "-xf", f"{source}.tar", "-C", source), "unpack it: the build context"),
+        step(
+            (
+                "gcloud",
+                "builds",
+                "submit",
+                f"--project={target.project}",
+                f"--region={target.region}",
+                f"--config={source}/cloudbuild.yaml",
+                f"--substitutions=_REGISTRY={target.registry},_TAG={git_sha}",
+                source,
+            ),
+            f"build ingest and forecast at {git_sha[:12]} with Cloud Build, push tag {git_sha}",
+        ),
+    )
+
+
 def plan_deploy_dev(
     *, git_sha: str, target: Target, current: Release, environment: str = "dev"
 ) -> Plan:
@@ -173,27 +230,13 @@ def plan_deploy_dev(
     """
     version = version_of(git_sha)
     tag = revision_tag(version)
-    commands = [
-        Command(
-            argv=(
-                "gcloud",
-                "builds",
-                "submit",
-                f"--project={target.project}",
-                f"--region={target.region}",
-                "--config=cloudbuild.yaml",
-                f"--substitutions=_REGISTRY={target.registry},_TAG={git_sha}",
-                ".",
-            ),
-            why=f"build ingest and forecast at {git_sha[:12]} with Cloud Build, push tag {git_sha}",
-        )
-    ]
+    commands = list(build_images(git_sha, target))
     services: dict[str, dict[str, object]] = {}
     for service in SERVICES:
         commands.append(
             image_digest(
-                f"{target.registry}/{service}:{git_sha}",
-                why=f"resolve the digest of the {service} image just pushed",
+                image_tag(target, service, git_sha),
+                why=f"resolve the digest of the {service} image built from {git_sha[:12]}",
                 capture=f"{service}_digest",
             )
         )

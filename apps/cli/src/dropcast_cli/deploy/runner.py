@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dropcast_cli.deploy.errors import CommandFailedError
-from dropcast_cli.deploy.plan import Plan
+from dropcast_cli.deploy.plan import PLACEHOLDER, Command, Plan
 from dropcast_cli.deploy.release import release_path
 
 # argv, capture stdout? -> (returncode, stdout)
@@ -44,14 +44,66 @@ def release_diff(old: str, new: str, path: str) -> str:
     return "".join(lines) or f"(no change to {path})\n"
 
 
-def show(plan: Plan, root: Path, out: TextIO) -> None:
-    """Print every command and the release file a plan would write; touch nothing."""
+def probe_executor(root: Path) -> Executor:
+    """Run a read-only probe quietly: captured, bounded, a missing tool is a failure."""
+
+    def run(argv: Sequence[str], capture: bool) -> tuple[int, str]:  # noqa: ARG001
+        try:
+            done = subprocess.run(
+                list(argv), cwd=root, capture_output=True, text=True, check=False, timeout=120
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return 127, ""
+        return done.returncode, done.stdout
+
+    return run
+
+
+class Probes:
+    """Answers ``skip_if`` once per distinct set of probes, for a whole plan."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self._answers: dict[tuple[tuple[str, ...], ...], bool] = {}
+
+    def satisfied(self, command: Command) -> bool:
+        if not command.skip_if:
+            return False
+        if command.skip_if not in self._answers:
+            self._answers[command.skip_if] = all(
+                self._executor(probe, True)[0] == 0 for probe in command.skip_if
+            )
+        return self._answers[command.skip_if]
+
+
+def show(plan: Plan, root: Path, out: TextIO, probe: Executor | None = None) -> None:
+    """Print every command and the release file a plan would write; change nothing.
+
+    Probes of skippable commands (read-only lookups, such as whether an image
+    exists) do run, so the dry run shows the path a real run takes; a probe
+    that names a value a dry run does not know (``<DROPCAST_PROJECT>``) is
+    not asked.
+    """
     rel = release_path(root, plan.environment).relative_to(root).as_posix()
+    probes = Probes(probe or probe_executor(root))
     out.write(f"# {plan.name} (dry run: nothing is executed or written)\n")
     for note in plan.notes:
         out.write(f"# note: {note}\n")
+    shown: tuple[tuple[str, ...], ...] = ()
     for number, command in enumerate(plan.commands, start=1):
         out.write(f"\n# {number}. {command.why}\n")
+        if command.skip_if:
+            if command.skip_if != shown:  # a run of steps shares its probes: say them once
+                for argv in command.skip_if:
+                    out.write(f"#    unless this succeeds: {shlex.join(argv)}\n")
+                shown = command.skip_if
+            if any(_unknown(argv) for argv in command.skip_if):
+                out.write("#    (not asked: the project is not known in this dry run)\n")
+            elif probes.satisfied(command):
+                out.write(f"# skipped: {command.skip_why}\n")
+                continue
+            else:
+                out.write("#    (asked now: not there, so a real run runs this)\n")
         suffix = f"    # stdout -> <<{command.capture}>>" if command.capture else ""
         out.write(f"{shlex.join(command.argv)}{suffix}\n")
     out.write(f"\n# then write {rel}:\n{plan.release_text}")
@@ -66,8 +118,12 @@ def execute(plan: Plan, root: Path, out: TextIO, executor: Executor | None = Non
     the committed file keeps describing what last deployed successfully.
     """
     executor = executor or subprocess_executor(root)
+    probes = Probes(executor)
     values: dict[str, str] = {}
     for number, command in enumerate(plan.commands, start=1):
+        if probes.satisfied(command):
+            out.write(f"\n# {number}/{len(plan.commands)} skipped: {command.skip_why}\n")
+            continue
         argv = command.render(values)
         out.write(f"\n# {number}/{len(plan.commands)} {command.why}\n$ {shlex.join(argv)}\n")
         out.flush()
@@ -85,6 +141,13 @@ def execute(plan: Plan, root: Path, out: TextIO, executor: Executor | None = Non
     rel = path.relative_to(root).as_posix()
     out.write(f"\n# wrote {rel}; commit it:\n{release_diff(old, new, rel)}")
     return path
+
+
+def _unknown(argv: Sequence[str]) -> bool:
+    """Does a probe name a value only a real run knows (a dry run's <PLACEHOLDER>)?"""
+    return any("<" in arg and ">" in arg for arg in argv) or any(
+        PLACEHOLDER.search(arg) for arg in argv
+    )
 
 
 def _read(path: Path) -> str:
