@@ -259,13 +259,18 @@ def test_a_real_run_without_yes_asks_first_and_refuses_when_nobody_answers(repo)
 
     code, _ = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor, ask=no)
     assert code == 2
-    assert questions == ["\nRun these 5 commands now?"]
+    [question] = questions
+    asked = re.fullmatch(r"\nRun these (\d+) commands now\?", question)
+    assert asked is not None, question
     assert executor.calls == []
     code, _ = run(
         repo, ["deploy-dev", "--project", PROJECT], _ready(), executor, ask=lambda _: True
     )
     assert code == 0
-    assert len(executor.calls) == 5
+    # Answered yes, the plan it asked about runs: one build, then the apply.
+    assert int(asked.group(1)) >= 5
+    assert executor.builds() == 1
+    assert any(call[:1] == ("terraform",) and "apply" in call for call in executor.calls)
 
 
 def test_yes_means_the_same_for_deploy_and_promote(repo) -> None:
