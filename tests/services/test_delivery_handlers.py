@@ -6,13 +6,13 @@ import base64
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypedDict
 
 import pandas as pd
 import pytest
 from pydantic import ValidationError
 from tests.datagen import daily_series
 from tests.jobs_support import accept
+from tests.settings_support import BUCKETS
 
 from dropcast_common import naming, table
 from dropcast_common.envelope import PushMessage, StorageNotification, StorageObject
@@ -31,16 +31,7 @@ from dropcast_ingest.handlers import Outcome, handle_upload
 from dropcast_ingest.sharding import estimate_fit_seconds, plan_shards
 from dropcast_tables.limits import Limits
 
-
-class Buckets(TypedDict):
-    """The settings every service needs: its three buckets."""
-
-    input_bucket: str
-    staging_bucket: str
-    output_bucket: str
-
-
-SETTINGS: Buckets = {"input_bucket": "in", "staging_bucket": "stage", "output_bucket": "out"}
+SETTINGS = BUCKETS
 
 
 def ingest_deps(store: InMemoryBlobStore, **limits: int) -> IngestDeps:
