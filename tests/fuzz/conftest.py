@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, settings
 MODE = os.environ.get("DROPCAST_FUZZ", "")
 collect_ignore_glob = [] if MODE else ["test_*.py"]
 
-_COMMON = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-    "print_blob": True,
-}
-settings.register_profile("fuzz-quick", max_examples=150, **_COMMON)
-settings.register_profile("fuzz", max_examples=3000, **_COMMON)
+_COMMON = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile("fuzz-quick", _COMMON, max_examples=150)
+settings.register_profile("fuzz", _COMMON, max_examples=3000)
 if MODE:  # never change Hypothesis settings for the ordinary test run
     settings.load_profile("fuzz-quick" if MODE == "quick" else "fuzz")

@@ -10,7 +10,7 @@ a well-formed token can only end in the documented 503).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import pytest
 import schemathesis
@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from tests.settings_support import BUCKETS
 
 from dropcast_common.testing import InMemoryBlobStore, RecordingPublisher
 from dropcast_forecast.bootstrap import ForecastDeps
@@ -30,6 +31,9 @@ from dropcast_forecast.main import create_app as create_forecast
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
 from dropcast_ingest.main import create_app as create_ingest
+
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 pytestmark = pytest.mark.fuzz
 
@@ -40,8 +44,18 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-BUCKETS = {"input_bucket": "in", "staging_bucket": "stage", "output_bucket": "out"}
-AUTH = {
+
+
+class PushAuth(TypedDict, total=False):
+    """The push-authentication settings, on or left at their defaults."""
+
+    push_auth: bool
+    push_audience: str
+    push_service_account: str
+    push_certs_url: str
+
+
+AUTH: PushAuth = {
     "push_auth": True,
     "push_audience": "https://example.run.app/push",
     "push_service_account": "push@example.iam.gserviceaccount.com",
@@ -49,12 +63,12 @@ AUTH = {
 }
 
 
-def _ingest(**extra: Any) -> FastAPI:
+def _ingest(**extra: Unpack[PushAuth]) -> FastAPI:
     settings = IngestSettings(**BUCKETS, **extra)
     return create_ingest(IngestDeps(settings, InMemoryBlobStore(), RecordingPublisher()))
 
 
-def _forecast(**extra: Any) -> FastAPI:
+def _forecast(**extra: Unpack[PushAuth]) -> FastAPI:
     settings = ForecastSettings(**BUCKETS, **extra)
     return create_forecast(ForecastDeps(settings, InMemoryBlobStore(), RecordingPublisher()))
 
@@ -66,17 +80,17 @@ forecast_auth = schemathesis.openapi.from_asgi("/openapi.json", _forecast(**AUTH
 
 
 @ingest.parametrize()
-def test_ingest_api(case: schemathesis.Case) -> None:
+def test_ingest_api(case: OpenApiCase) -> None:
     case.call_and_validate(checks=CHECKS)
 
 
 @forecast.parametrize()
-def test_forecast_api(case: schemathesis.Case) -> None:
+def test_forecast_api(case: OpenApiCase) -> None:
     case.call_and_validate(checks=CHECKS)
 
 
 @ingest_auth.parametrize()
-def test_ingest_api_with_push_auth(case: schemathesis.Case) -> None:
+def test_ingest_api_with_push_auth(case: OpenApiCase) -> None:
     response = case.call()
     # 503 is documented (certificates unreachable); any other 5xx is a crash.
     assert response.status_code < 500 or response.status_code == 503, response.text
@@ -84,7 +98,7 @@ def test_ingest_api_with_push_auth(case: schemathesis.Case) -> None:
 
 
 @forecast_auth.parametrize()
-def test_forecast_api_with_push_auth(case: schemathesis.Case) -> None:
+def test_forecast_api_with_push_auth(case: OpenApiCase) -> None:
     response = case.call()
     # 503 is documented (certificates unreachable); any other 5xx is a crash.
     assert response.status_code < 500 or response.status_code == 503, response.text

@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 from unittest.mock import patch
 
 import numpy as np
@@ -29,12 +30,19 @@ from dropcast_common import frequency
 from dropcast_common.params import resolve
 from dropcast_tables import dates, numbers, quality, sniff
 from dropcast_tables import normalise as normalise_module
+from dropcast_tables.limits import Limits
 from dropcast_tables.normalise import normalise
 
 FREQUENCIES = ["D", "B", "3D", "W-WED", "MS", "ME", "QS-FEB", "YS", "YE", "h", "5min"]
 
 
-def _most_common(values: pd.Series) -> object:
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
+T = TypeVar("T", bound="SupportsRichComparison")
+
+
+def _most_common(values: Iterable[T]) -> T:
     counts = Counter(values)
     return min(counts, key=lambda v: (-counts[v], v))
 
@@ -163,7 +171,7 @@ def test_a_quoted_newline_after_the_sample_rows_is_still_seen(tmp_path: Path) ->
     lines[2 * sniff.SAMPLE_ROWS] = 's1,2024-01-02,"1\n2"'
     path = tmp_path / "late.csv"
     path.write_text("id,date,value\n" + "\n".join(lines) + "\n")
-    found = sniff.sniff(path, path.name, resolve(), sniff.Limits())
+    found = sniff.sniff(path, path.name, resolve(), Limits())
     assert found.dialect.newlines_in_values
     assert len(found.rows) == sniff.SAMPLE_ROWS
 
@@ -225,11 +233,11 @@ def test_plain_iso_dates_are_read_as_strptime_reads_them(cells: list[str | None]
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3)), max_size=12))
 def test_order_is_checked_a_run_at_a_time_as_on_the_whole(rows: list[tuple[int, int]]) -> None:
-    codes = np.array([r[0] for r in rows], dtype="int8")
+    codes = np.array([r[0] for r in rows], dtype=np.int8)
     stamps = np.array([r[1] for r in rows], dtype="int64").astype("datetime64[D]")
     frame = pd.DataFrame(
         {
-            "series_id": pd.Categorical.from_codes(codes, ["a", "b", "c"]),
+            "series_id": pd.Categorical.from_codes(codes, pd.Index(["a", "b", "c"])),
             "ds": stamps.astype("datetime64[ns]"),
         }
     )
@@ -266,7 +274,7 @@ def test_ids_are_trimmed_once_per_block_and_dropped_series_do_not_count(tmp_path
     rows += [f"z,,{i}" for i in range(30)]  # a series whose every row has no date
     path = tmp_path / "ids.csv"
     path.write_text("id,date,value\n" + "\n".join(rows) + "\n")
-    limits = sniff.Limits(max_series=2)
+    limits = Limits(max_series=2)
     result = normalise(path, path.name, resolve({"duplicates": "sum"}), limits)
     assert list(result.frame["series_id"].unique()) == ["a", "b"]
     assert result.quality["duplicates"]["count"] == 40

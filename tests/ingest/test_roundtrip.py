@@ -63,7 +63,7 @@ def dialects(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def _dates(ds: pd.Series, style: str, freq: str) -> pd.Series:
+def _dates(ds: pd.Series[pd.Timestamp], style: str, freq: str) -> pd.Series[str]:
     if freq == "h" or style == "zulu":
         text = ds.dt.strftime("%Y-%m-%dT%H:%M:%S")
         return text + "Z" if style == "zulu" else text

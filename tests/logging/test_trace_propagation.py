@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.settings_support import BUCKETS
 
 from dropcast_common import naming
 from dropcast_common.messages import WorkMessage
@@ -31,7 +32,6 @@ from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
 from dropcast_ingest.main import create_app as ingest_app
 
-BUCKETS = {"input_bucket": "in", "staging_bucket": "stage", "output_bucket": "out"}
 INGEST_TRACE = "105445aa7843bc8bf206b12000100000"
 FORECAST_TRACE = "0af7651916cd43dd8448eb211c80319c"
 

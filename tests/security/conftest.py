@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from cryptography import x509
@@ -112,7 +112,7 @@ def other_key() -> SigningKey:
 
 
 @pytest.fixture(scope="session")
-def new_key() -> Any:
+def new_key() -> Callable[[str], SigningKey]:
     """``new_key(key_id)``: a fresh signing key (for rotation and unknown key ids)."""
     return SigningKey.generate
 
@@ -148,14 +148,21 @@ def claims(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
+class Mint(Protocol):
+    """The ``mint`` fixture's signature."""
+
+    def __call__(self, key: SigningKey | None = None, **overrides: Any) -> str: ...
+
+
 @pytest.fixture
-def mint(signing_key: SigningKey) -> Any:
+def mint(signing_key: SigningKey) -> Mint:
     """``mint(key=None, **claim_overrides) -> token``: an RS256 token as Google would sign it."""
 
     def _mint(key: SigningKey | None = None, **overrides: Any) -> str:
         key = key or signing_key
-        signer = crypt.RSASigner.from_string(key.private_pem, key_id=key.key_id)
-        token: bytes = jwt.encode(signer, claims(**overrides))
+        # google-auth leaves these two unannotated.
+        signer = crypt.RSASigner.from_string(key.private_pem, key_id=key.key_id)  # type: ignore[no-untyped-call]
+        token: bytes = jwt.encode(signer, claims(**overrides))  # type: ignore[no-untyped-call]
         return token.decode()
 
     return _mint

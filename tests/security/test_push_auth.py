@@ -12,9 +12,9 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -37,6 +37,9 @@ from dropcast_ingest import api as ingest_api
 from dropcast_ingest.bootstrap import IngestDeps
 from dropcast_ingest.config import IngestSettings
 from dropcast_ingest.main import create_app as create_ingest
+
+if TYPE_CHECKING:
+    from tests.security.conftest import CertServer, Mint, SigningKey
 
 AUDIENCE = "https://ingest.example.run.app/push/uploads"
 PUSH_ACCOUNT = "push-uploads@dropcast-test.iam.gserviceaccount.com"
@@ -118,18 +121,18 @@ def _build(
 
 @pytest.fixture(params=["ingest", "forecast"])
 def service(
-    request: pytest.FixtureRequest, cert_server: Any, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, cert_server: CertServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Service]:
     yield from _build(request.param, cert_server.url, monkeypatch)
 
 
-def test_valid_token_is_accepted_and_processed(service: Service, mint: Any) -> None:
+def test_valid_token_is_accepted_and_processed(service: Service, mint: Mint) -> None:
     response = service.post(mint())
     assert response.status_code == 204
     assert len(service.calls) == 1
 
 
-def test_issuer_without_scheme_is_accepted(service: Service, mint: Any) -> None:
+def test_issuer_without_scheme_is_accepted(service: Service, mint: Mint) -> None:
     assert service.post(mint(iss="accounts.google.com")).status_code == 204
 
 
@@ -155,7 +158,7 @@ def test_missing_header_is_401_with_challenge(service: Service) -> None:
         pytest.param({"iss": "https://evil.example"}, id="wrong-issuer"),
     ],
 )
-def test_invalid_claims_are_401(service: Service, mint: Any, overrides: dict[str, Any]) -> None:
+def test_invalid_claims_are_401(service: Service, mint: Mint, overrides: dict[str, Any]) -> None:
     response = service.post(mint(**overrides))
     assert response.status_code == 401
     service.assert_untouched()
@@ -172,7 +175,7 @@ def test_invalid_claims_are_401(service: Service, mint: Any, overrides: dict[str
     ],
 )
 def test_valid_token_of_someone_else_is_403(
-    service: Service, mint: Any, overrides: dict[str, Any]
+    service: Service, mint: Mint, overrides: dict[str, Any]
 ) -> None:
     response = service.post(mint(**overrides))
     assert response.status_code == 403
@@ -180,19 +183,19 @@ def test_valid_token_of_someone_else_is_403(
     service.assert_untouched()
 
 
-def test_small_clock_skew_is_tolerated(service: Service, mint: Any) -> None:
+def test_small_clock_skew_is_tolerated(service: Service, mint: Mint) -> None:
     # Expired 10 s ago, skew allowance 30 s: Cloud Run and Google clocks differ slightly.
     assert service.post(mint(exp=int(time.time()) - 10)).status_code == 204
 
 
-def test_bad_signature_is_401(service: Service, mint: Any, other_key: Any) -> None:
+def test_bad_signature_is_401(service: Service, mint: Mint, other_key: SigningKey) -> None:
     # Same key id as the published certificate, different private key.
     response = service.post(mint(key=other_key))
     assert response.status_code == 401
     service.assert_untouched()
 
 
-def test_tampered_payload_is_401(service: Service, mint: Any) -> None:
+def test_tampered_payload_is_401(service: Service, mint: Mint) -> None:
     header, payload, signature = mint().split(".")
     forged = json.loads(base64.urlsafe_b64decode(payload + "=="))
     forged["email"] = "attacker@evil.example"
@@ -205,7 +208,7 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def test_algorithm_confusion_is_401(service: Service, signing_key: Any) -> None:
+def test_algorithm_confusion_is_401(service: Service, signing_key: SigningKey) -> None:
     # HS256 "signed" with the public certificate as the secret, and an unsigned token.
     head = _b64({"alg": "HS256", "kid": signing_key.key_id, "typ": "JWT"})
     body = _b64({"iss": "accounts.google.com", "aud": AUDIENCE, "email": PUSH_ACCOUNT})
@@ -227,7 +230,7 @@ def test_malformed_authorization_is_401(service: Service, authorization: str) ->
     service.assert_untouched()
 
 
-def test_refusal_happens_before_the_body_is_read(service: Service, mint: Any) -> None:
+def test_refusal_happens_before_the_body_is_read(service: Service, mint: Mint) -> None:
     # Unauthenticated garbage would be a 400 if the body were parsed first.
     assert service.post(content=b"not json at all").status_code == 401
     wrong = mint(email="attacker@evil.example")
@@ -235,21 +238,21 @@ def test_refusal_happens_before_the_body_is_read(service: Service, mint: Any) ->
     service.assert_untouched()
 
 
-def _past_max_age(cert_server: Any) -> None:
+def _past_max_age(cert_server: CertServer) -> None:
     """Wait until the cached certificates are stale (the fixture's server said max-age=1)."""
     # A floor, not a race: any wait longer than max-age makes them stale, however busy.
     time.sleep(cert_server.max_age + 1.1)
 
 
 @pytest.fixture
-def short_lived_certs(cert_server: Any) -> Any:
+def short_lived_certs(cert_server: CertServer) -> CertServer:
     """The certificate endpoint, answering max-age=1 (Google's says hours)."""
     cert_server.max_age = 1
     return cert_server
 
 
 def test_unknown_key_id_is_401_and_causes_no_fetch(
-    service: Service, mint: Any, cert_server: Any, new_key: Any
+    service: Service, mint: Mint, cert_server: CertServer, new_key: Callable[[str], SigningKey]
 ) -> None:
     stranger = new_key("never-published")
     assert service.post(mint()).status_code == 204
@@ -260,14 +263,17 @@ def test_unknown_key_id_is_401_and_causes_no_fetch(
     assert len(service.calls) == 1
 
 
-def test_certificates_are_cached(service: Service, mint: Any, cert_server: Any) -> None:
+def test_certificates_are_cached(service: Service, mint: Mint, cert_server: CertServer) -> None:
     for _ in range(4):
         assert service.post(mint()).status_code == 204
     assert cert_server.fetches == 1
 
 
 def test_rotated_key_is_picked_up_with_the_next_refresh(
-    service: Service, mint: Any, short_lived_certs: Any, new_key: Any
+    service: Service,
+    mint: Mint,
+    short_lived_certs: CertServer,
+    new_key: Callable[[str], SigningKey],
 ) -> None:
     assert service.post(mint()).status_code == 204
     rotated = new_key("rotated-in")
@@ -278,7 +284,7 @@ def test_rotated_key_is_picked_up_with_the_next_refresh(
 
 
 def test_certificates_refetched_after_max_age(
-    service: Service, mint: Any, short_lived_certs: Any
+    service: Service, mint: Mint, short_lived_certs: CertServer
 ) -> None:
     assert service.post(mint()).status_code == 204
     _past_max_age(short_lived_certs)
@@ -288,7 +294,7 @@ def test_certificates_refetched_after_max_age(
 
 
 def test_unreachable_certificate_endpoint_is_503_so_pubsub_retries(
-    mint: Any, monkeypatch: pytest.MonkeyPatch
+    mint: Mint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Port 9 on loopback (discard) has no listener: the fetch fails fast.
     for service in _build("ingest", "http://127.0.0.1:9/certs", monkeypatch):

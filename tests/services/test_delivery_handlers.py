@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 from tests.datagen import daily_series
 from tests.jobs_support import accept
+from tests.settings_support import BUCKETS
 
 from dropcast_common import naming, table
 from dropcast_common.envelope import PushMessage, StorageNotification, StorageObject
@@ -29,7 +31,7 @@ from dropcast_ingest.handlers import Outcome, handle_upload
 from dropcast_ingest.sharding import estimate_fit_seconds, plan_shards
 from dropcast_tables.limits import Limits
 
-SETTINGS = {"input_bucket": "in", "staging_bucket": "stage", "output_bucket": "out"}
+SETTINGS = BUCKETS
 
 
 def ingest_deps(store: InMemoryBlobStore, **limits: int) -> IngestDeps:
@@ -41,11 +43,13 @@ def ingest_deps(store: InMemoryBlobStore, **limits: int) -> IngestDeps:
     )
 
 
-def note(name: str, generation: int, size: int = 0, **metadata: str) -> StorageNotification:
+def note(
+    name: str, generation: int, size: int = 0, metadata: Mapping[str, str] | None = None
+) -> StorageNotification:
     return StorageNotification(
         event_type="OBJECT_FINALIZE",
         object=StorageObject(
-            bucket="in", name=name, generation=generation, size=size, metadata=metadata
+            bucket="in", name=name, generation=generation, size=size, metadata=dict(metadata or {})
         ),
     )
 
@@ -70,7 +74,7 @@ def test_dropcast_own_objects_are_ignored() -> None:
     store = InMemoryBlobStore()
     deps = ingest_deps(store)
     gen = store.put_object("in", "x.csv", b"date,y\n2020-01-01,1\n")
-    marked = note("x.csv", gen, **{naming.GENERATED_MARK: "somejob"})
+    marked = note("x.csv", gen, metadata={naming.GENERATED_MARK: "somejob"})
     assert handle_upload(marked, deps) is Outcome.IGNORED
     assert store.writes == []
 
@@ -259,7 +263,7 @@ def test_a_new_upload_of_the_same_name_gets_a_new_forecast() -> None:
 
     def upload_and_run(data: bytes, horizon: str) -> None:
         gen = store.put_object("in", "re.csv", data, {"dropcast-horizon": horizon})
-        handle_upload(note("re.csv", gen, **{"dropcast-horizon": horizon}), deps)
+        handle_upload(note("re.csv", gen, metadata={"dropcast-horizon": horizon}), deps)
         for message in publisher.on("work")[-1:]:
             handle_work(WorkMessage.from_bytes(message.data), forecast, f"m{gen}")
 

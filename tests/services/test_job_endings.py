@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict, Unpack
 
 import pandas as pd
 import pytest
@@ -32,7 +34,24 @@ from dropcast_ingest.sharding import plan_shards
 from dropcast_ingest.watchdog import TIMED_OUT, CheckOutcome, handle_check
 from dropcast_tables.limits import Limits
 
-SETTINGS = {
+
+class Wiring(TypedDict):
+    """Both services' buckets and the topic job results go to."""
+
+    input_bucket: str
+    staging_bucket: str
+    output_bucket: str
+    results_topic: str
+
+
+class IngestOptions(TypedDict, total=False):
+    """The ingest settings a test may turn on."""
+
+    manifest_inputs_anywhere: bool
+    job_budget_seconds: float
+
+
+SETTINGS: Wiring = {
     "input_bucket": "in",
     "staging_bucket": "stage",
     "output_bucket": "out",
@@ -45,11 +64,11 @@ BAD = b"this is not a table\n"
 class Stack:
     """Both services' handlers on one in-memory store and publisher."""
 
-    def __init__(self, **ingest_settings: object) -> None:
+    def __init__(self, **ingest_settings: Unpack[IngestOptions]) -> None:
         self.store = InMemoryBlobStore()
         self.publisher = RecordingPublisher()
         self.ingest = IngestDeps(
-            IngestSettings(**SETTINGS, **ingest_settings),  # type: ignore[arg-type]
+            IngestSettings(**SETTINGS, **ingest_settings),
             self.store,
             self.publisher,
             Limits(),
@@ -79,7 +98,10 @@ class Stack:
         for message in self.work_of(job):
             handle_work(message, self.forecast, f"m-{job}-{message.shard.index}")
 
-    def upload(self, name: str, data: bytes, run: bool = True, **metadata: str) -> str:
+    def upload(
+        self, name: str, data: bytes, run: bool = True, metadata: Mapping[str, str] | None = None
+    ) -> str:
+        metadata = metadata or {}
         generation = self.put(name, data, **metadata)
         self.notify(name, generation, **metadata)
         job = naming.job_id("in", name, generation)
@@ -236,7 +258,7 @@ def test_two_objects_with_one_stem_get_two_sets_of_outputs() -> None:
 def test_an_output_name_of_another_live_objects_job_is_refused() -> None:
     stack = Stack()
     victim = stack.upload("victim.csv", GOOD)
-    thief = stack.upload("thief.csv", GOOD, **{"dropcast-output_name": "victim"})
+    thief = stack.upload("thief.csv", GOOD, metadata={"dropcast-output_name": "victim"})
     status = stack.status(thief)
     assert status.state == "failed"
     assert status.error is not None

@@ -33,7 +33,7 @@ class Uploads:
         data = _series(days, series)
         metadata = {f"dropcast-{key}": value for key, value in params.items()}
         gen = self.store.put_object("in", "daily.csv", data, metadata)
-        handle_upload(note("daily.csv", gen, **metadata), self.ingest)
+        handle_upload(note("daily.csv", gen, metadata=metadata), self.ingest)
         return self.run_work(gen)
 
     def run_work(self, generation: int) -> dict[str, Any]:

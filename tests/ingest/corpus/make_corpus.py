@@ -29,7 +29,7 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -69,7 +69,7 @@ def text(
     sep: str = ",",
     encoding: str = "utf-8",
     header: bool = True,
-    quoting: int = csv.QUOTE_MINIMAL,
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
     newline: str = "\n",
     preamble: str = "",
     index: bool = False,
