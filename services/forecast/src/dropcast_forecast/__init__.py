@@ -1,1 +1,6 @@
-"""dropcast forecast: work message in, Prophet forecast, chart and report out."""
+"""dropcast forecast: work message in, forecast, chart and report out.
+
+The service shell around the forecasting core (``dropcast_forecasting.engine``):
+routes, settings, wiring, staging I/O and assembly. It imports
+``dropcast_common`` and ``dropcast_forecasting``; never the ingest service.
+"""
