@@ -25,7 +25,7 @@ from plan_support import (
     var_args,
 )
 
-from dropcast_cli.deploy.plan import Target, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.plan import PromoteMode, Target, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 
 TARGET = Target(project=PROJECT, region=REGION)
@@ -133,9 +133,9 @@ def test_output_bucket_grants_cover_replace_and_delete(dev_plan: dict[str, Any])
     assert roles == {runtime_member("dev", s): "roles/storage.objectUser" for s in SERVICES}
 
 
-def promote_vars(mode: str, current: Release) -> tuple[list[str], Release]:
+def promote_vars(mode: PromoteMode, current: Release) -> tuple[list[str], Release]:
     source = live_release("dev", SHA, {"ingest": digest("a"), "forecast": digest("b")})
-    plan = plan_promote(source=source, current=current, target=TARGET, mode=mode)  # type: ignore[arg-type]
+    plan = plan_promote(source=source, current=current, target=TARGET, mode=mode)
     return var_args(plan), plan.release_for({})
 
 
@@ -154,7 +154,7 @@ def test_prod_canary_finish_and_rollback_plan_the_traffic_they_promise(
 ) -> None:
     old = live_release("prod", OLD_SHA, {"ingest": digest("c"), "forecast": digest("d")})
     new_v, old_v = SHA[:8], OLD_SHA[:8]
-    steps = [
+    steps: list[tuple[PromoteMode, Release | None, list[tuple[int, str]]]] = [
         ("canary", old, [(90, old_v), (10, new_v)]),
         ("finish", None, [(100, new_v), (0, old_v)]),
         ("rollback", None, [(100, old_v), (0, new_v)]),
