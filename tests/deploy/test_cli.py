@@ -17,7 +17,7 @@ from dropcast_cli.app import app
 from dropcast_cli.deploy.cli import Machine
 from dropcast_cli.deploy.plan import Target, plan_deploy_dev, revision_name, service_name
 from dropcast_cli.deploy.release import Release, load_release
-from dropcast_cli.deploy.runner import release_diff
+from dropcast_cli.deploy.runner import Executor, release_diff
 
 ROOT = Path(__file__).resolve().parents[2]
 # The old session names, as nox -s deploy-dev / promote pass them on.
@@ -29,7 +29,7 @@ def run(
     repo: Path,
     argv: list[str],
     machine: FakeMachine,
-    executor=None,
+    executor: Executor | None = None,
     *,
     git_sha: str = SHA,
     ask: Callable[[str], bool | None] = lambda _: None,
@@ -53,7 +53,9 @@ def snapshot(repo: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("argv", [["deploy-dev"], ["promote", "dev", "prod"]])
-def test_no_project_is_refused_with_what_to_set(repo, capsys, argv) -> None:
+def test_no_project_is_refused_with_what_to_set(
+    repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     executor = FakeExecutor()
     code, _ = run(repo, argv, FakeMachine(env={}), executor)
     err = last_err()
@@ -65,7 +67,9 @@ def test_no_project_is_refused_with_what_to_set(repo, capsys, argv) -> None:
 
 
 @pytest.mark.parametrize("argv", [["deploy-dev"], ["promote", "dev", "prod"]])
-def test_no_credentials_are_refused_with_how_to_log_in(repo, capsys, argv) -> None:
+def test_no_credentials_are_refused_with_how_to_log_in(
+    repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     machine = FakeMachine(env={"DROPCAST_PROJECT": PROJECT}, gcloud_logged_in=False)
     code, _ = run(repo, argv, machine, FakeExecutor())
     err = last_err()
@@ -77,7 +81,9 @@ def test_no_credentials_are_refused_with_how_to_log_in(repo, capsys, argv) -> No
     assert ["gcloud", "auth", "print-access-token", "--quiet"] in machine.calls
 
 
-def test_a_key_file_counts_as_credentials(repo, tmp_path, capsys) -> None:
+def test_a_key_file_counts_as_credentials(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     key = tmp_path / "key.json"
     key.write_text("{}", "utf-8")
     env = {"DROPCAST_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(key)}
@@ -87,14 +93,18 @@ def test_a_key_file_counts_as_credentials(repo, tmp_path, capsys) -> None:
     assert ["gcloud", "auth", "print-access-token", "--quiet"] not in machine.calls
 
 
-def test_a_key_file_that_does_not_exist_does_not(repo, tmp_path, capsys) -> None:
+def test_a_key_file_that_does_not_exist_does_not(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     env = {"DROPCAST_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no")}
     code, _ = run(repo, ["deploy-dev"], FakeMachine(env=env, gcloud_logged_in=False))
     assert code == 2
     assert "credentials" in last_err()
 
 
-def test_every_missing_thing_is_listed_at_once(repo, capsys) -> None:
+def test_every_missing_thing_is_listed_at_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _ = run(repo, ["deploy-dev"], FakeMachine(env={}, tools=()))
     err = last_err()
     assert code == 2
@@ -108,7 +118,9 @@ def test_every_missing_thing_is_listed_at_once(repo, capsys) -> None:
         assert missing in err
 
 
-def test_deploy_dev_refuses_a_dirty_tree_but_promote_does_not_care(repo, capsys) -> None:
+def test_deploy_dev_refuses_a_dirty_tree_but_promote_does_not_care(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     machine = FakeMachine(env={"DROPCAST_PROJECT": PROJECT}, dirty=True)
     code, _ = run(repo, ["deploy-dev", "--yes"], machine, FakeExecutor())
     assert code == 2
@@ -119,7 +131,7 @@ def test_deploy_dev_refuses_a_dirty_tree_but_promote_does_not_care(repo, capsys)
 
 
 def test_dry_run_without_project_or_credentials_prints_everything_and_touches_nothing(
-    repo,
+    repo: Path,
 ) -> None:
     machine = FakeMachine(env={}, tools=(), gcloud_logged_in=False)
     before = snapshot(repo)
@@ -138,7 +150,7 @@ def test_dry_run_without_project_or_credentials_prints_everything_and_touches_no
     assert "# stdout -> <<ingest_digest>>" in out
 
 
-def test_dry_run_of_promote_shows_the_release_diff(repo) -> None:
+def test_dry_run_of_promote_shows_the_release_diff(repo: Path) -> None:
     _write(repo, "dev", _deployed_dev())
     before = snapshot(repo)
     code, out = run(repo, ["promote", "dev", "prod", "--dry-run"], FakeMachine(env={}))
@@ -153,7 +165,7 @@ def test_dry_run_of_promote_shows_the_release_diff(repo) -> None:
     )
 
 
-def test_deploy_dev_runs_in_order_and_writes_the_release_last(repo) -> None:
+def test_deploy_dev_runs_in_order_and_writes_the_release_last(repo: Path) -> None:
     executor = FakeExecutor()
     code, out = run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], _ready(), executor)
     assert code == 0
@@ -176,7 +188,9 @@ def test_deploy_dev_runs_in_order_and_writes_the_release_last(repo) -> None:
     assert "wrote releases/dev.json" in out
 
 
-def test_a_failed_command_stops_the_run_and_keeps_the_release_file(repo, capsys) -> None:
+def test_a_failed_command_stops_the_run_and_keeps_the_release_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = snapshot(repo)
     executor = FakeExecutor(fail_on="apply")
     code, _ = run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], _ready(), executor)
@@ -186,7 +200,7 @@ def test_a_failed_command_stops_the_run_and_keeps_the_release_file(repo, capsys)
     assert executor.calls[-1][2] == "apply"
 
 
-def test_promote_finish_and_rollback_in_sequence(repo) -> None:
+def test_promote_finish_and_rollback_in_sequence(repo: Path) -> None:
     machine, executor = _ready(), FakeExecutor()
     assert run(repo, ["deploy-dev", "--project", PROJECT, "--yes"], machine, executor)[0] == 0
     # A first promotion takes everything; a second version then goes canary.
@@ -229,20 +243,22 @@ def test_promote_finish_and_rollback_in_sequence(repo) -> None:
     assert rolled.services["ingest"].serving().revision == first.services["ingest"].revision
 
 
-def test_finish_rollback_and_canary_percent_exclude_each_other(repo) -> None:
+def test_finish_rollback_and_canary_percent_exclude_each_other(repo: Path) -> None:
     for extra in (["--finish", "--rollback"], ["--finish", "--canary-percent", "5"]):
         code, _ = run(repo, ["promote", "dev", "prod", *extra], FakeMachine(env={}))
         assert code == 2
         assert "exclude each other" in last_err()
 
 
-def test_promoting_an_environment_to_itself_is_refused(repo, capsys) -> None:
+def test_promoting_an_environment_to_itself_is_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _ = run(repo, ["promote", "prod", "prod", "--dry-run"], FakeMachine(env={}))
     assert code == 2
     assert "two different environments" in last_err()
 
 
-def test_a_real_run_without_yes_asks_first_and_refuses_when_nobody_answers(repo) -> None:
+def test_a_real_run_without_yes_asks_first_and_refuses_when_nobody_answers(repo: Path) -> None:
     before = snapshot(repo)
     executor = FakeExecutor()
     code, out = run(repo, ["deploy-dev", "--project", PROJECT], _ready(), executor)
@@ -273,7 +289,7 @@ def test_a_real_run_without_yes_asks_first_and_refuses_when_nobody_answers(repo)
     assert any(call[:1] == ("terraform",) and "apply" in call for call in executor.calls)
 
 
-def test_yes_means_the_same_for_deploy_and_promote(repo) -> None:
+def test_yes_means_the_same_for_deploy_and_promote(repo: Path) -> None:
     executor = FakeExecutor()
     assert run(repo, ["deploy-dev", "--yes"], _ready(), executor)[0] == 0
     asked: list[str] = []
@@ -296,7 +312,9 @@ def test_yes_means_the_same_for_deploy_and_promote(repo) -> None:
     [([], "live"), (["--canary-percent", "25"], "live"), (["--finish"], "live"),
      (["--rollback"], "rolled-back")],
 )  # fmt: skip
-def test_promote_dry_run_shows_a_plan_before_anything_is_deployed(repo, extra, state) -> None:
+def test_promote_dry_run_shows_a_plan_before_anything_is_deployed(
+    repo: Path, extra: list[str], state: str
+) -> None:
     before = snapshot(repo)
     code, out = run(repo, ["promote", "dev", "prod", "--dry-run", *extra], FakeMachine(env={}))
     assert code == 0, last_err()
@@ -321,7 +339,7 @@ def test_release_diff_shows_what_changes() -> None:
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_every_terraform_var_the_plans_pass_is_declared_by_the_env_root(env) -> None:
+def test_every_terraform_var_the_plans_pass_is_declared_by_the_env_root(env: str) -> None:
     with (ROOT / f"terraform/envs/{env}/variables.tf").open(encoding="utf-8") as handle:
         declared = {name.strip('"') for block in hcl2.load(handle)["variable"] for name in block}
     plan = plan_deploy_dev(
@@ -355,7 +373,7 @@ def test_names_match_what_terraform_creates() -> None:
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_committed_release_files_are_valid(env) -> None:
+def test_committed_release_files_are_valid(env: str) -> None:
     release = load_release(ROOT, env)
     assert release.environment == env
     text = (ROOT / f"releases/{env}.json").read_text("utf-8")

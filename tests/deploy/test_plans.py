@@ -20,7 +20,7 @@ from deploy_support import (
 )
 
 from dropcast_cli.deploy.errors import PlanError
-from dropcast_cli.deploy.plan import Plan, Target, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.plan import Plan, PromoteMode, Target, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 from dropcast_cli.deploy.runner import execute, show
 
@@ -226,7 +226,7 @@ def test_canary_percent_and_yes_are_honoured() -> None:
 
 
 @pytest.mark.parametrize("percent", [0, 100, 150])
-def test_canary_percent_must_leave_both_sides_traffic(percent) -> None:
+def test_canary_percent_must_leave_both_sides_traffic(percent: int) -> None:
     with pytest.raises(PlanError, match="between 1 and 99"):
         plan_promote(source=DEV, current=PROD_OLD, target=TARGET, canary_percent=percent)
 
@@ -319,22 +319,29 @@ def test_a_new_canary_after_a_rollback_splits_with_what_serves() -> None:
         (DEV, "rolled-back", "rollback", "nothing to roll back"),
     ],
 )
-def test_promotions_that_make_no_sense_are_refused(source, current, mode, message) -> None:
+def test_promotions_that_make_no_sense_are_refused(
+    source: Release, current: Release | str, mode: PromoteMode, message: str
+) -> None:
+    # The parameters name the starts that need a plan of their own by string.
+    start: Release
     if current == "canary":
-        current = _canary()
+        start = _canary()
     elif current == "rolled-back":
-        current = Release.model_validate_json(
+        start = Release.model_validate_json(
             plan_promote(source=DEV, current=_canary(), target=TARGET, mode="rollback").release_text
         )
+    else:
+        assert isinstance(current, Release)
+        start = current
     with pytest.raises(PlanError, match=message):
-        plan_promote(source=source, current=current, target=TARGET, mode=mode)
+        plan_promote(source=source, current=start, target=TARGET, mode=mode)
 
 
 def _deploy_dev() -> Plan:
     return plan_deploy_dev(git_sha=SHA, target=TARGET, current=Release.empty("dev"))
 
 
-def test_a_retried_deploy_dev_skips_the_build_of_a_commit_already_built(repo) -> None:
+def test_a_retried_deploy_dev_skips_the_build_of_a_commit_already_built(repo: Path) -> None:
     """Tags are immutable: a second build of the same SHA is refused, so a retry must not build."""
     executor = FakeExecutor()
     execute(_deploy_dev(), repo, io.StringIO(), executor)
@@ -347,7 +354,7 @@ def test_a_retried_deploy_dev_skips_the_build_of_a_commit_already_built(repo) ->
     assert [c[2] for c in executor.calls[-2:]] == ["init", "apply"]
 
 
-def test_the_dry_run_shows_which_path_deploy_dev_takes(repo) -> None:
+def test_the_dry_run_shows_which_path_deploy_dev_takes(repo: Path) -> None:
     first, second = io.StringIO(), io.StringIO()
     show(_deploy_dev(), repo, first, probe=FakeExecutor(built=False))
     show(_deploy_dev(), repo, second, probe=FakeExecutor(built=True))
@@ -357,7 +364,7 @@ def test_the_dry_run_shows_which_path_deploy_dev_takes(repo) -> None:
     assert second.getvalue().count("# skipped: both images of 1a2b3c4d5e6f") == 4
 
 
-def test_the_build_context_is_exactly_the_commit(tmp_path) -> None:
+def test_the_build_context_is_exactly_the_commit(tmp_path: Path) -> None:
     """Untracked and modified files on disk never reach the image: git archive of the SHA."""
     git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q"], check=True)

@@ -49,11 +49,13 @@ def _share_of_colour(pixels: np.ndarray, rgb: np.ndarray) -> float:
 
 
 def _is_colour(pixels: np.ndarray, rgb: np.ndarray, tolerance: float = 0.02) -> np.ndarray:
-    return np.all(np.abs(pixels - rgb) < tolerance, axis=-1)
+    matches: np.ndarray = np.all(np.abs(pixels - rgb) < tolerance, axis=-1)
+    return matches
 
 
 def _dark(pixels: np.ndarray) -> np.ndarray:
-    return pixels.mean(axis=-1) < 0.6
+    dark: np.ndarray = pixels.mean(axis=-1) < 0.6
+    return dark
 
 
 def test_single_series_chart(hyndsight_canonical: pd.DataFrame) -> None:
@@ -132,7 +134,7 @@ def test_a_gap_in_the_data_is_drawn_as_a_gap(make_series: Any) -> None:
     run = run_forecast(canonical, Params(horizon=14), workers=1)
     options = ChartOptions(history="all", frequencies={"y": "D"})
     pixels = _decode(render_chart(canonical, run.forecast, options=options))
-    drawn = _is_colour(_single_panel_plot(pixels), HISTORY_RGB, 0.05).any(axis=0)
+    drawn = np.asarray(_is_colour(_single_panel_plot(pixels), HISTORY_RGB, 0.05).any(axis=0))
     first, last = np.flatnonzero(drawn)[[0, -1]]
     inside = drawn[first : last + 1]
     # The longest stretch of columns with no history: 40 of 314 days is about

@@ -23,7 +23,8 @@ def _plain_prophet(history: pd.DataFrame, params: Any, dates: pd.DatetimeIndex) 
         model.add_country_holidays(country_name=params.holidays_country)
     model.fit(history[["ds", "y"]])
     np.random.seed(3)
-    return model.predict(pd.DataFrame({"ds": dates}))
+    forecast: pd.DataFrame = model.predict(pd.DataFrame({"ds": dates}))
+    return forecast
 
 
 @pytest.mark.parametrize(
@@ -68,10 +69,11 @@ def test_one_matrix_per_shape_and_callers_get_their_own_copy(make_series: Any) -
 def test_fourier_features_equal_prophets_own(tz: str | None) -> None:
     prophet = import_prophet()
     dates = pd.Series(pd.date_range("1969-12-25 06:30", periods=500, freq="7h", tz=tz))
+    fast: Any = fastprophet.prophet_class()  # a subclass of the untyped prophet.Prophet
     for period, order in ((7, 3), (365.25, 10), (1, 4)):
         np.testing.assert_array_equal(
-            fastprophet.prophet_class().fourier_series(dates, period, order),
+            fast.fourier_series(dates, period, order),
             prophet.Prophet.fourier_series(dates, period, order),
         )
     with pytest.raises(ValueError, match="series_order"):
-        fastprophet.prophet_class().fourier_series(dates, 7, 0)
+        fast.fourier_series(dates, 7, 0)

@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,9 @@ def test_hyndsight_still_matches_the_original_forecast(
 
 
 @pytest.mark.parametrize("growth", ["linear", "flat"])
-def test_interval_draws_are_distributed_as_prophets(make_series: Any, growth: str) -> None:
+def test_interval_draws_are_distributed_as_prophets(
+    make_series: Any, growth: Literal["linear", "flat"]
+) -> None:
     """Prophet sampling from the same optimum and the array path: the same distribution.
 
     Over 40 seeds x 500 draws each, at the first and last forecast date:
@@ -91,7 +93,7 @@ def test_interval_draws_are_distributed_as_prophets(make_series: Any, growth: st
 
     # Little noise and a year ahead: the simulated trend changes dominate the spread.
     history = make_series(periods=400, noise=0.3)[["ds", "y"]]
-    params = Params(uncertainty_samples=500, growth=growth)  # type: ignore[arg-type]
+    params = Params(uncertainty_samples=500, growth=growth)
     ours = fit_prophet(history, params)
     assert isinstance(ours, native.NativeFit)
     theirs = build_prophet(params)  # Prophet itself, the native solver as its backend

@@ -20,7 +20,7 @@ from dropcast_forecasting import warmstart
 from dropcast_forecasting.backtest import score
 from dropcast_forecasting.engine import run_forecast
 from dropcast_forecasting.render.report import ForecastReport, build_report, format_warnings
-from dropcast_forecasting.results import Backtest, SeriesResult
+from dropcast_forecasting.results import Backtest, Method, SeriesResult
 from dropcast_forecasting.warmstart import Carried, history_digest
 
 QUALITY = {
@@ -51,7 +51,7 @@ def _result(
     naive_mae: float = 10.0,
     coverage: float | None = 0.8,
     holdout: int = 28,
-    method: str = "prophet",
+    method: Method = "prophet",
 ) -> SeriesResult:
     backtest = Backtest(
         holdout=holdout,
@@ -62,7 +62,7 @@ def _result(
         season_length=7,
         coverage=coverage,
     )
-    return SeriesResult(series_id=sid, method=method, frequency="D", backtest=backtest)  # type: ignore[arg-type]
+    return SeriesResult(series_id=sid, method=method, frequency="D", backtest=backtest)
 
 
 def _codes(report: ForecastReport) -> list[str]:

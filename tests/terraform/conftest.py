@@ -17,7 +17,8 @@ from tf_hcl import PIPELINE_JSON, TERRAFORM, Config, parse_dir
 
 @pytest.fixture(scope="session")
 def pipeline_definition() -> dict[str, Any]:
-    return json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
+    definition: dict[str, Any] = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
+    return definition
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import hcl2
@@ -58,7 +59,9 @@ def test_the_pipeline_module_is_given_the_one_definition(pipeline_module: Config
         assert root.modules["pipeline"]["definition"] == "${local.definition}"
 
 
-def test_every_pipe_of_the_definition_is_deployed(pipeline_module, pipeline_definition) -> None:
+def test_every_pipe_of_the_definition_is_deployed(
+    pipeline_module: Config, pipeline_definition: dict[str, Any]
+) -> None:
     """One module call, one instance per pipe of the definition (not a copy per pipe)."""
     calls = [c for c in pipeline_module.modules.values() if c["source"] == "../push-pipe"]
     assert len(calls) == 1
@@ -81,14 +84,18 @@ SETTINGS = [
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
-def test_topic_settings_equal_the_definition(pipeline_module, pipeline_definition, setting) -> None:
+def test_topic_settings_equal_the_definition(
+    pipeline_module: Config, pipeline_definition: dict[str, Any], setting: str
+) -> None:
     for pipe, (call, scope) in pipe_calls(pipeline_module, pipeline_definition).items():
         # Read from the definition, not a copy that happens to match today.
         assert call[setting] == f"${{each.value.{setting}}}", pipe
         assert scope.value(call[setting]) == pipeline_definition["pipes"][pipe][setting], pipe
 
 
-def test_no_name_or_path_of_the_definition_is_copied_into_hcl(pipeline_definition) -> None:
+def test_no_name_or_path_of_the_definition_is_copied_into_hcl(
+    pipeline_definition: dict[str, Any],
+) -> None:
     names = set()
     for pipe in pipeline_definition["pipes"].values():
         names |= {pipe["topic"], pipe["subscription"], pipe["dead_letter_topic"], pipe["push_path"]}
@@ -102,7 +109,9 @@ def test_no_name_or_path_of_the_definition_is_copied_into_hcl(pipeline_definitio
         assert not names & literals, f"{tf}: {sorted(names & literals)} copied from pipeline.json"
 
 
-def test_dead_letter_settings_equal_the_definition(pipeline_module, pipeline_definition) -> None:
+def test_dead_letter_settings_equal_the_definition(
+    pipeline_module: Config, pipeline_definition: dict[str, Any]
+) -> None:
     for pipe, (call, scope) in pipe_calls(pipeline_module, pipeline_definition).items():
         dlq_topic = pipeline_definition["pipes"][pipe]["dead_letter_topic"]
         dlq = pipeline_definition["dead_letters"][dlq_topic]
@@ -128,7 +137,7 @@ PARKED_SETTINGS = ["topic", "subscription", "message_retention_duration"]
 
 @pytest.mark.parametrize("setting", PARKED_SETTINGS)
 def test_parked_settings_equal_the_definition(
-    pipeline_module, pipeline_definition, setting
+    pipeline_module: Config, pipeline_definition: dict[str, Any], setting: str
 ) -> None:
     calls = [c for c in pipeline_module.modules.values() if c["source"] == "../parking"]
     assert len(calls) == 1, "one parking topic per environment"
@@ -153,7 +162,9 @@ def test_the_parking_module_holds_what_it_is_given() -> None:
     assert hold["expiration_policy"][0]["ttl"] == ""
 
 
-def test_each_pipe_pushes_to_its_service_path(pipeline_module, pipeline_definition) -> None:
+def test_each_pipe_pushes_to_its_service_path(
+    pipeline_module: Config, pipeline_definition: dict[str, Any]
+) -> None:
     for pipe, (call, scope) in pipe_calls(pipeline_module, pipeline_definition).items():
         spec = pipeline_definition["pipes"][pipe]
         push = {k: scope.value(v) for k, v in call["push"].items()}
@@ -189,7 +200,9 @@ def test_the_push_pipe_applies_its_inputs_unchanged() -> None:
     assert dlq["name"] == "${var.name_prefix}${var.dead_letter.subscription}"
 
 
-def test_results_topic_comes_from_the_definition(pipeline_module, pipeline_definition) -> None:
+def test_results_topic_comes_from_the_definition(
+    pipeline_module: Config, pipeline_definition: dict[str, Any]
+) -> None:
     scope = Scope(pipeline_module)
     topic = pipeline_module.resources_of("google_pubsub_topic")["results"]
     assert (
@@ -307,7 +320,7 @@ def test_notifications_are_object_finalize_json_api_v1() -> None:
 
 
 def test_uploads_to_the_input_bucket_notify_the_uploads_topic(
-    pipeline_module, pipeline_definition
+    pipeline_module: Config, pipeline_definition: dict[str, Any]
 ) -> None:
     calls = [
         c for c in pipeline_module.modules.values() if c["source"] == "../storage-notification"
@@ -321,7 +334,9 @@ def test_uploads_to_the_input_bucket_notify_the_uploads_topic(
     assert pipeline_definition["pipes"][uploads]["service"] == "ingest"
 
 
-def test_request_timeouts_are_below_every_ack_deadline_they_serve(pipeline_definition) -> None:
+def test_request_timeouts_are_below_every_ack_deadline_they_serve(
+    pipeline_definition: dict[str, Any],
+) -> None:
     timeouts = {n: s["request_timeout_seconds"] for n, s in pipeline_definition["services"].items()}
     pushes = [*pipeline_definition["pipes"].values(), *pipeline_definition["dead_letters"].values()]
     assert pushes
@@ -330,7 +345,7 @@ def test_request_timeouts_are_below_every_ack_deadline_they_serve(pipeline_defin
 
 
 def test_services_take_their_timeouts_from_the_definition(
-    pipeline_module, pipeline_definition
+    pipeline_module: Config, pipeline_definition: dict[str, Any]
 ) -> None:
     scope = Scope(pipeline_module)
     assert "local.definition.services" in pipeline_module.locals["timeouts"]
@@ -368,7 +383,7 @@ def test_cloud_run_is_internal_probed_and_named_after_its_version() -> None:
     assert traffic["revision"] == "${traffic.value.revision}"
 
 
-def test_no_service_overrides_internal_ingress(pipeline_module) -> None:
+def test_no_service_overrides_internal_ingress(pipeline_module: Config) -> None:
     for name, call in pipeline_module.modules.items():
         if call["source"] == "../cloud-run-service":
             assert "ingress" not in call, f"{name} must keep internal ingress"
@@ -423,7 +438,7 @@ def test_buckets_are_private_uniform_and_versioned_where_data_lives() -> None:
     assert "${each.value.versioned ? [] : [var.staging_expiry_days]}" in rules
 
 
-def _text_without_validations(path) -> str:
+def _text_without_validations(path: Path) -> str:
     with path.open(encoding="utf-8") as handle:
         return json.dumps(_strings(normalise(hcl2.load(handle))))
 

@@ -4,6 +4,8 @@ variables, alphabetical order, pinned providers, modules wired completely."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import hcl2
 import pytest
@@ -36,13 +38,13 @@ def test_the_layout_has_every_module_and_both_environments() -> None:
 
 
 @pytest.mark.parametrize("path", ALL_DIRS, ids=IDS)
-def test_standard_files_exist(path) -> None:
+def test_standard_files_exist(path: Path) -> None:
     for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
         assert (path / name).is_file(), f"{path.name} lacks {name}"
 
 
 @pytest.mark.parametrize("path", module_dirs(), ids=lambda p: p.name)
-def test_module_readme_has_a_usage_example(path) -> None:
+def test_module_readme_has_a_usage_example(path: Path) -> None:
     readme = (path / "README.md").read_text(encoding="utf-8")
     assert readme.startswith(f"# {path.name}\n")
     example = re.search(r"```hcl\n(.*?)```", readme, re.S)
@@ -51,14 +53,14 @@ def test_module_readme_has_a_usage_example(path) -> None:
 
 
 @pytest.mark.parametrize("path", module_dirs(), ids=lambda p: p.name)
-def test_modules_with_grants_keep_them_in_iam_tf(path) -> None:
+def test_modules_with_grants_keep_them_in_iam_tf(path: Path) -> None:
     with (path / "main.tf").open(encoding="utf-8") as handle:
         kinds = [kind for block in hcl2.load(handle).get("resource", []) for kind in block]
     assert not [k for k in kinds if "_iam_" in k], f"{path.name}: IAM resources belong in iam.tf"
 
 
 @pytest.mark.parametrize("path", ALL_DIRS, ids=IDS)
-def test_every_variable_has_a_type_and_a_description(path) -> None:
+def test_every_variable_has_a_type_and_a_description(path: Path) -> None:
     config = parse_dir(path)
     assert config.variables or path.name == "none"
     for name, body in config.variables.items():
@@ -67,7 +69,7 @@ def test_every_variable_has_a_type_and_a_description(path) -> None:
 
 
 @pytest.mark.parametrize("path", ALL_DIRS, ids=IDS)
-def test_variables_and_outputs_are_alphabetical_and_outputs_described(path) -> None:
+def test_variables_and_outputs_are_alphabetical_and_outputs_described(path: Path) -> None:
     config = parse_dir(path)
     for order in (*config.variable_order.values(), *config.output_order.values()):
         assert order == sorted(order), f"{config.name}: {order} is not alphabetical"
@@ -76,7 +78,7 @@ def test_variables_and_outputs_are_alphabetical_and_outputs_described(path) -> N
 
 
 @pytest.mark.parametrize("path", ALL_DIRS, ids=IDS)
-def test_google_provider_is_pinned_to_a_major_range(path) -> None:
+def test_google_provider_is_pinned_to_a_major_range(path: Path) -> None:
     config = parse_dir(path)
     providers = [p for block in config.terraform for p in block.get("required_providers", [])]
     google = providers[0]["google"]
@@ -87,8 +89,8 @@ def test_google_provider_is_pinned_to_a_major_range(path) -> None:
     assert versions[0].startswith(">= 1.")
 
 
-def _module_calls() -> list[tuple[Config, str, dict]]:
-    calls = []
+def _module_calls() -> list[tuple[Config, str, dict[str, Any]]]:
+    calls: list[tuple[Config, str, dict[str, Any]]] = []
     for path in ALL_DIRS:
         config = parse_dir(path)
         calls += [(config, name, body) for name, body in config.modules.items()]
@@ -106,7 +108,9 @@ def test_there_are_module_calls_to_check() -> None:
 @pytest.mark.parametrize(
     ("config", "name", "call"), CALLS, ids=[f"{c.name}:{n}" for c, n, _ in CALLS]
 )
-def test_every_module_call_wires_every_required_input(config: Config, name: str, call) -> None:
+def test_every_module_call_wires_every_required_input(
+    config: Config, name: str, call: dict[str, Any]
+) -> None:
     source = (config.path / call["source"]).resolve()
     assert source.is_dir(), f"{config.name}: module {name} source {call['source']} missing"
     callee = parse_dir(source)
@@ -119,7 +123,7 @@ def test_every_module_call_wires_every_required_input(config: Config, name: str,
 
 
 @pytest.mark.parametrize("path", env_dirs(), ids=lambda p: p.name)
-def test_environment_roots_are_thin(path) -> None:
+def test_environment_roots_are_thin(path: Path) -> None:
     config = parse_dir(path)
     assert list(config.modules) == ["pipeline"], "an env root calls the composition module only"
     assert config.modules["pipeline"]["source"] == "../../modules/pipeline"
@@ -133,7 +137,7 @@ def test_environment_roots_are_thin(path) -> None:
 
 
 @pytest.mark.parametrize("path", env_dirs(), ids=lambda p: p.name)
-def test_environment_defaults_come_from_its_committed_release_file(path) -> None:
+def test_environment_defaults_come_from_its_committed_release_file(path: Path) -> None:
     config = parse_dir(path)
     assert config.locals["release"] == (
         '${jsondecode(file("${path.module}/../../../releases/${var.environment}.json"))}'
@@ -145,7 +149,7 @@ def test_environment_defaults_come_from_its_committed_release_file(path) -> None
 
 
 @pytest.mark.parametrize("path", env_dirs(), ids=lambda p: p.name)
-def test_tfvars_set_only_declared_variables_and_never_the_project(path) -> None:
+def test_tfvars_set_only_declared_variables_and_never_the_project(path: Path) -> None:
     with (path / "terraform.tfvars").open(encoding="utf-8") as handle:
         tfvars = normalise(hcl2.load(handle))
     declared = parse_dir(path).variables
@@ -154,9 +158,10 @@ def test_tfvars_set_only_declared_variables_and_never_the_project(path) -> None:
 
 
 def test_prod_is_protected_and_dev_is_disposable() -> None:
-    def tfvars(env: str) -> dict:
+    def tfvars(env: str) -> dict[str, Any]:
         with (TERRAFORM / "envs" / env / "terraform.tfvars").open(encoding="utf-8") as handle:
-            return normalise(hcl2.load(handle))
+            values: dict[str, Any] = normalise(hcl2.load(handle))
+        return values
 
     assert tfvars("prod")["deletion_protection"] is True
     assert tfvars("prod")["force_destroy"] is False

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import hcl2
 import pytest
@@ -49,7 +50,7 @@ def test_terraform_fmt_check_passes() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def variables_root(tmp_path_factory, module: str) -> Path:
+def variables_root(tmp_path_factory: pytest.TempPathFactory, module: str) -> Path:
     """A provider-free root made of one module's variables.tf, initialised."""
     root = tmp_path_factory.mktemp(f"{module}-variables")
     shutil.copy(TERRAFORM / "modules" / module / "variables.tf", root)
@@ -59,7 +60,7 @@ def variables_root(tmp_path_factory, module: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cloud_run_variables(tmp_path_factory) -> Path:
+def cloud_run_variables(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cloud-run-service module's variables, alone in a root."""
     return variables_root(tmp_path_factory, "cloud-run-service")
 
@@ -84,7 +85,7 @@ def plan_with(root: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
     return terraform("plan", "-input=false", "-no-color", *args, cwd=root)
 
 
-def test_a_digest_pinned_image_is_accepted(cloud_run_variables) -> None:
+def test_a_digest_pinned_image_is_accepted(cloud_run_variables: Path) -> None:
     done = plan_with(cloud_run_variables)
     assert done.returncode == 0, done.stderr
 
@@ -98,7 +99,7 @@ def test_a_digest_pinned_image_is_accepted(cloud_run_variables) -> None:
         "europe-west1-docker.pkg.dev/p/dropcast/ingest:latest@sha256:" + "a" * 64,
     ],
 )
-def test_tags_and_latest_are_refused(cloud_run_variables, image) -> None:
+def test_tags_and_latest_are_refused(cloud_run_variables: Path, image: str) -> None:
     done = plan_with(cloud_run_variables, image=image)
     assert done.returncode != 0
     assert "pinned by digest" in errors(done)
@@ -115,13 +116,15 @@ def test_tags_and_latest_are_refused(cloud_run_variables, image) -> None:
         ({"revision_suffix": "1a2b3c4d"}, "must start with a lowercase letter"),
     ],
 )
-def test_unsafe_service_settings_are_refused(cloud_run_variables, overrides, message) -> None:
+def test_unsafe_service_settings_are_refused(
+    cloud_run_variables: Path, overrides: dict[str, str], message: str
+) -> None:
     done = plan_with(cloud_run_variables, **overrides)
     assert done.returncode != 0
     assert message in errors(done)
 
 
-def _contract_root(root: Path, definition: dict) -> Path:
+def _contract_root(root: Path, definition: dict[str, Any]) -> Path:
     """The pipeline module's definition locals and contract, against a given definition."""
     main = (TERRAFORM / "modules/pipeline/main.tf").read_text(encoding="utf-8")
     start = main.index('resource "terraform_data" "definition_contract"')
@@ -147,13 +150,13 @@ def _contract_root(root: Path, definition: dict) -> Path:
     return root
 
 
-def test_the_committed_definition_passes_the_plan_time_contract(tmp_path) -> None:
+def test_the_committed_definition_passes_the_plan_time_contract(tmp_path: Path) -> None:
     definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
     done = terraform("plan", "-input=false", "-no-color", cwd=_contract_root(tmp_path, definition))
     assert done.returncode == 0, done.stderr
 
 
-def test_a_timeout_at_the_ack_deadline_fails_the_plan(tmp_path) -> None:
+def test_a_timeout_at_the_ack_deadline_fails_the_plan(tmp_path: Path) -> None:
     definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
     work_ack = definition["pipes"]["work"]["ack_deadline_seconds"]
     definition["services"]["forecast"]["request_timeout_seconds"] = work_ack
@@ -162,7 +165,7 @@ def test_a_timeout_at_the_ack_deadline_fails_the_plan(tmp_path) -> None:
     assert "request_timeout_seconds must be below the ack deadline" in errors(done)
 
 
-def test_a_dead_letter_status_timeout_counts_too(tmp_path) -> None:
+def test_a_dead_letter_status_timeout_counts_too(tmp_path: Path) -> None:
     definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
     timeout = definition["services"]["ingest"]["request_timeout_seconds"]
     definition["dead_letters"]["work-dlq"]["ack_deadline_seconds"] = timeout
@@ -171,7 +174,7 @@ def test_a_dead_letter_status_timeout_counts_too(tmp_path) -> None:
     assert "request_timeout_seconds must be below the ack deadline" in errors(done)
 
 
-def test_rewiring_a_pipe_to_another_service_fails_the_plan(tmp_path) -> None:
+def test_rewiring_a_pipe_to_another_service_fails_the_plan(tmp_path: Path) -> None:
     definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
     definition["pipes"]["work"]["service"] = "ingest"
     done = terraform("plan", "-input=false", "-no-color", cwd=_contract_root(tmp_path, definition))
@@ -180,7 +183,7 @@ def test_rewiring_a_pipe_to_another_service_fails_the_plan(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def parking_variables(tmp_path_factory) -> Path:
+def parking_variables(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The parking module's variables, alone in a root."""
     return variables_root(tmp_path_factory, "parking")
 
@@ -198,14 +201,16 @@ def plan_parking(root: Path, retention: str) -> subprocess.CompletedProcess[str]
     return terraform("plan", "-input=false", "-no-color", *args, cwd=root)
 
 
-def test_the_committed_parked_retention_is_accepted(parking_variables) -> None:
+def test_the_committed_parked_retention_is_accepted(parking_variables: Path) -> None:
     definition = json.loads(PIPELINE_JSON.read_text(encoding="utf-8"))
     done = plan_parking(parking_variables, definition["parked"]["message_retention_duration"])
     assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("retention", ["604801s", "599s", "7d", "1.5s"])
-def test_parked_retention_outside_pubsub_limits_is_refused(parking_variables, retention) -> None:
+def test_parked_retention_outside_pubsub_limits_is_refused(
+    parking_variables: Path, retention: str
+) -> None:
     done = plan_parking(parking_variables, retention)
     assert done.returncode != 0
     assert 'between "600s" and "604800s"' in errors(done)

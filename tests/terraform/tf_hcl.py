@@ -109,7 +109,7 @@ INTERPOLATION = re.compile(r"\$\{")
 
 def interpolations(template: str) -> list[tuple[int, int, str]]:
     """(start, end, expression) of each top-level ${...} in a template."""
-    found = []
+    found: list[tuple[int, int, str]] = []
     for match in INTERPOLATION.finditer(template):
         start = match.start()
         if found and start < found[-1][1]:

@@ -8,6 +8,8 @@ promote's canary, finish and rollback), and the assertions read
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import stage
@@ -23,13 +25,15 @@ from plan_support import (
     var_args,
 )
 
-from dropcast_cli.deploy.plan import Target, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.plan import PromoteMode, Target, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 
 TARGET = Target(project=PROJECT, region=REGION)
 REGISTRY = f"{REGION}-docker.pkg.dev/{PROJECT}/dropcast"
 SERVICES = ("ingest", "forecast")
 BASE_VARS = [f"-var=project_id={PROJECT}", f"-var=region={REGION}"]
+# The conftest's scratch fixture: a fresh workspace per call (version, repo optional).
+Scratch = Callable[..., stage.Workspace]
 
 
 def deploy_dev_vars() -> list[str]:
@@ -38,7 +42,7 @@ def deploy_dev_vars() -> list[str]:
 
 
 @pytest.fixture(scope="module", params=[stage.NEWEST, stage.OLDEST])
-def dev(request: pytest.FixtureRequest, scratch) -> stage.Workspace:
+def dev(request: pytest.FixtureRequest, scratch: Scratch) -> stage.Workspace:
     """envs/dev initialised against one provider version (the newest and the lower bound)."""
     ws = scratch(request.param)
     ws.init("envs/dev")
@@ -46,19 +50,19 @@ def dev(request: pytest.FixtureRequest, scratch) -> stage.Workspace:
 
 
 @pytest.fixture(scope="module")
-def dev_plan(dev: stage.Workspace) -> dict:
+def dev_plan(dev: stage.Workspace) -> dict[str, Any]:
     return dev.plan("envs/dev", deploy_dev_vars())
 
 
 @pytest.fixture(scope="module")
-def prod(scratch) -> stage.Workspace:
+def prod(scratch: Scratch) -> stage.Workspace:
     ws = scratch()
     ws.init("envs/prod")
     return ws
 
 
 @pytest.mark.parametrize("version", [stage.NEWEST, stage.OLDEST])
-def test_bootstrap_validates_and_plans(scratch, version: str) -> None:
+def test_bootstrap_validates_and_plans(scratch: Scratch, version: str) -> None:
     ws = scratch(version)
     ws.init("bootstrap")
     assert ws.validate("bootstrap")["valid"]
@@ -77,7 +81,7 @@ def test_dev_validates(dev: stage.Workspace) -> None:
     assert result["valid"], result["diagnostics"]
 
 
-def test_first_dev_deploy_plans_every_service_by_digest(dev_plan: dict) -> None:
+def test_first_dev_deploy_plans_every_service_by_digest(dev_plan: dict[str, Any]) -> None:
     """The first plan used to fail: for_each over invoker emails known only after apply."""
     version = SHA[:8]
     for name in SERVICES:
@@ -92,7 +96,7 @@ def test_first_dev_deploy_plans_every_service_by_digest(dev_plan: dict) -> None:
         assert after["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
 
 
-def test_each_service_is_invoked_by_its_push_identity_only(dev_plan: dict) -> None:
+def test_each_service_is_invoked_by_its_push_identity_only(dev_plan: dict[str, Any]) -> None:
     invokers = {
         c["change"]["after"]["name"]: c["change"]["after"]["member"]
         for c in of_type(dev_plan, "google_cloud_run_v2_service_iam_member")
@@ -104,7 +108,7 @@ def test_each_service_is_invoked_by_its_push_identity_only(dev_plan: dict) -> No
     }
 
 
-def test_runtime_identities_are_known_at_plan(dev_plan: dict) -> None:
+def test_runtime_identities_are_known_at_plan(dev_plan: dict[str, Any]) -> None:
     """Grants name the runtime service accounts at plan, so the contract below can read them."""
     members = {
         c["change"]["after"]["member"]
@@ -113,12 +117,12 @@ def test_runtime_identities_are_known_at_plan(dev_plan: dict) -> None:
     assert {runtime_member("dev", s) for s in SERVICES} <= members
 
 
-def test_plan_grants_exactly_what_the_code_calls(dev_plan: dict) -> None:
+def test_plan_grants_exactly_what_the_code_calls(dev_plan: dict[str, Any]) -> None:
     """The least roles for dropcast_common.iam's calls are exactly the planned grants."""
     assert contract_violations(dev_plan, "dev") == []
 
 
-def test_output_bucket_grants_cover_replace_and_delete(dev_plan: dict) -> None:
+def test_output_bucket_grants_cover_replace_and_delete(dev_plan: dict[str, Any]) -> None:
     """publish_output replaces and remove_stale_output deletes: objectCreator got 403 for both."""
     output = f"{PROJECT}-dropcast-dev-output"
     roles = {
@@ -129,13 +133,13 @@ def test_output_bucket_grants_cover_replace_and_delete(dev_plan: dict) -> None:
     assert roles == {runtime_member("dev", s): "roles/storage.objectUser" for s in SERVICES}
 
 
-def promote_vars(mode: str, current: Release) -> tuple[list[str], Release]:
+def promote_vars(mode: PromoteMode, current: Release) -> tuple[list[str], Release]:
     source = live_release("dev", SHA, {"ingest": digest("a"), "forecast": digest("b")})
-    plan = plan_promote(source=source, current=current, target=TARGET, mode=mode)  # type: ignore[arg-type]
+    plan = plan_promote(source=source, current=current, target=TARGET, mode=mode)
     return var_args(plan), plan.release_for({})
 
 
-def traffic(shown: dict, name: str) -> list[dict]:
+def traffic(shown: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return sorted(
         (
             {k: t[k] for k in ("percent", "revision", "tag")}
@@ -150,7 +154,7 @@ def test_prod_canary_finish_and_rollback_plan_the_traffic_they_promise(
 ) -> None:
     old = live_release("prod", OLD_SHA, {"ingest": digest("c"), "forecast": digest("d")})
     new_v, old_v = SHA[:8], OLD_SHA[:8]
-    steps = [
+    steps: list[tuple[PromoteMode, Release | None, list[tuple[int, str]]]] = [
         ("canary", old, [(90, old_v), (10, new_v)]),
         ("finish", None, [(100, new_v), (0, old_v)]),
         ("rollback", None, [(100, old_v), (0, new_v)]),
@@ -160,7 +164,7 @@ def test_prod_canary_finish_and_rollback_plan_the_traffic_they_promise(
         args, after = promote_vars(mode, start or current)
         shown = prod.plan("envs/prod", args, out=f"{mode}.bin")
         for name in SERVICES:
-            want = [
+            want: list[dict[str, Any]] = [
                 {"percent": p, "revision": f"dropcast-prod-{name}-v{v}", "tag": f"v{v}"}
                 for p, v in expected
             ]
@@ -183,7 +187,9 @@ def test_empty_release_file_fails_with_the_intended_message_only(dev: stage.Work
     assert "deploy with nox -s deploy-dev first" in flat
 
 
-def test_client_stamps_of_gcloud_or_the_console_are_not_drift(scratch, dev_plan: dict) -> None:
+def test_client_stamps_of_gcloud_or_the_console_are_not_drift(
+    scratch: Scratch, dev_plan: dict[str, Any]
+) -> None:
     """A service that gcloud touched (client, client_version set) plans without undoing that."""
     address = "module.pipeline.module.ingest.google_cloud_run_v2_service.service"
     stored = dict(service(dev_plan, "ingest"))
@@ -213,7 +219,7 @@ def test_client_stamps_of_gcloud_or_the_console_are_not_drift(scratch, dev_plan:
         assert change["change"]["after"][field] == value, f"plan would reset {field}"
 
 
-def test_push_identities_of_the_former_pipe_calls_are_moved_not_recreated(scratch) -> None:
+def test_push_identities_of_the_former_pipe_calls_are_moved_not_recreated(scratch: Scratch) -> None:
     """State from before the for_each (module.uploads_pipe) plans as a move, not a replace."""
     email = f"dropcast-dev-uploads-push@{PROJECT}.iam.gserviceaccount.com"
     stored = {
@@ -269,7 +275,7 @@ CHECKS_DLQ = {
 }
 
 
-def test_a_watchdog_pipe_in_the_definition_is_deployed_and_granted(scratch) -> None:
+def test_a_watchdog_pipe_in_the_definition_is_deployed_and_granted(scratch: Scratch) -> None:
     """pipeline.json's watchdog (a timer ingest answers) gets its pipe, signer and grants."""
     ws = scratch()
     path = ws.scratch / "libs/common/src/dropcast_common/pipeline.json"
@@ -321,7 +327,9 @@ def test_a_watchdog_pipe_in_the_definition_is_deployed_and_granted(scratch) -> N
     ],
     ids=["one-grant-too-few", "one-grant-too-many"],
 )
-def test_contract_fails_when_a_grant_is_removed_or_widened(scratch, edit, expected) -> None:
+def test_contract_fails_when_a_grant_is_removed_or_widened(
+    scratch: Scratch, edit: tuple[str, str], expected: str
+) -> None:
     ws = scratch()
     iam_tf = ws.scratch / "terraform/modules/pipeline/iam.tf"
     text = iam_tf.read_text(encoding="utf-8")
