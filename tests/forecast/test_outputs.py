@@ -29,10 +29,11 @@ def test_multi_series_csv_puts_series_id_first(make_series: Any) -> None:
     canonical = pd.concat([make_series("b", periods=30), make_series("a", periods=30)])
     run = run_forecast(canonical, Params(horizon=2, integer=True, uncertainty_samples=0), workers=1)
     lines = to_csv(run.forecast).decode().splitlines()
-    assert lines[0] == "series_id,date,prediction,prediction_lower,prediction_upper"
+    assert lines[0] == "series_id,date,prediction,prediction_lower,prediction_upper,model"
     assert [line.split(",")[0] for line in lines[1:]] == ["a", "a", "b", "b"]
     # integer output prints as integers; intervals turned off leave empty cells
-    _, _, prediction, lower, upper = lines[1].split(",")
+    _, _, prediction, lower, upper, model = lines[1].split(",")
+    assert model == run.series[0].method
     assert prediction.isdigit()
     assert lower == ""
     assert upper == ""

@@ -19,6 +19,7 @@ from pandas.tseries import offsets
 from pandas.tseries.frequencies import to_offset
 
 from dropcast_common.errors import InputError
+from dropcast_common.params import Params
 
 DEFAULT_FREQUENCY = "D"
 
@@ -128,6 +129,22 @@ def season_length(freq: str) -> int:
         if step < _DAY and _DAY % step == pd.Timedelta(0):
             return int(_DAY // step)
     return 1
+
+
+def without_impossible_seasonality(freq: str, params: Params) -> Params:
+    """``params`` with Prophet's yearly seasonality off for yearly and coarser data.
+
+    Prophet's ``auto`` turns yearly seasonality on once the history spans
+    two years; with one value a year (or fewer) there is no within-year
+    pattern to fit, and the Fourier terms only alias onto the trend.
+    """
+    if params.yearly_seasonality != "auto":
+        return params
+    offset = to_frequency_offset(freq)
+    first = pd.Timestamp("2001-01-01") + offset  # on the calendar, then one step further
+    if (first + offset) - first >= pd.Timedelta(days=365):
+        return params.model_copy(update={"yearly_seasonality": False})
+    return params
 
 
 def _most_common_step(stamps: pd.DatetimeIndex) -> pd.Timedelta:
