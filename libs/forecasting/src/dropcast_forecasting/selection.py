@@ -40,17 +40,25 @@ class Selected:
     backtest: Backtest | None = None
     backtest_note: str | None = None
     multiplier: float | None = None
-    init: Mapping[str, Any] | None = None  # Prophet's final fit, for the next upload
+    init: Mapping[str, Any] | None = None  # Prophet's last fit, for the next upload
+    init_observations: int = 0  # the values that fit saw (the first ones of the history)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def candidates_for(model: str) -> tuple[Candidate, ...]:
-    """What ``model`` backtests: every candidate for ``auto``, else the one named."""
+def candidates_for(params: Params) -> tuple[Candidate, ...]:
+    """What ``params.model`` backtests: every candidate for ``auto``, else the one named.
+
+    A logistic trend or country holidays are structure only Prophet has: a
+    user who asks for them gets Prophet alone (still backtested, calibrated).
+    """
+    model = params.model
+    if model == "auto" and (params.growth == "logistic" or params.holidays_country):
+        return ("prophet",)
     if model == "auto":
         return (*AUTO_CANDIDATES, "combination")
     if model == "combination":
         return (*COMBINED, "combination")
-    return (model,)  # type: ignore[return-value]
+    return (model,)
 
 
 def select(
@@ -62,7 +70,7 @@ def select(
 ) -> Selected:
     """Backtest, choose, refit and calibrate; never raises for a bad series."""
     started = time.perf_counter()
-    wanted = candidates_for(params.model)
+    wanted = candidates_for(params)
     windows = rolling.plan(len(history), len(dates), m, wanted)
     failures: dict[str, str] = {}
     trials = rolling.run(history, windows, m, params, failures, previous_init)
@@ -105,6 +113,15 @@ def select(
                 multiplier=q,
                 init=init,
             )
+    if selected.init is not None:
+        selected.init_observations = len(history)
+    else:
+        # Prophet not refitted: its last backtest window still gives the next
+        # upload a start (a fit of the first values of the same history).
+        prophet = next((t for t in trials if t.candidate == "prophet" and t.init), None)
+        if prophet is not None:
+            selected.init = prophet.init
+            selected.init_observations = windows.origins[-1]
     if params.uncertainty_samples == 0:  # intervals off, as with Prophet
         selected.lower = selected.upper = np.full(len(dates), np.nan)
     selected.seconds = {"backtest": backtest_seconds, "fit": time.perf_counter() - started}

@@ -196,8 +196,9 @@ def _selected(
     )
     carry = None
     if chosen.init is not None:
-        ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
-        carry = Carried(chosen.init, len(history), history_digest(ds, y), info["frequency"])
+        seen = chosen.init_observations
+        ds, y = history["ds"].to_numpy()[:seen], history["y"].to_numpy()[:seen]
+        carry = Carried(chosen.init, seen, history_digest(ds, y), info["frequency"])
     return SeriesOutcome(result, postprocess(frame, params), carry)
 
 

@@ -29,7 +29,9 @@ class Lineage(BaseModel):
     generation: int | None = Field(None, description="The input object's generation.")
     job_id: str = ""
     parameters: dict[str, Any] = Field(description="Every parameter, defaults included.")
-    versions: dict[str, str] = Field(description="dropcast, Prophet, cmdstan, cmdstanpy.")
+    versions: dict[str, str] = Field(
+        description="dropcast, Prophet, cmdstan, cmdstanpy, statsforecast."
+    )
 
 
 class Summary(BaseModel):
@@ -97,7 +99,11 @@ def build_report(
             generation=generation,
             job_id=job_id,
             parameters=params.model_dump(mode="json"),
-            versions={"dropcast": _dropcast_version(), **model_versions()},
+            versions={
+                "dropcast": _dropcast_version(),
+                **model_versions(),
+                "statsforecast": version("statsforecast"),
+            },
         ),
         summary=Summary(
             series=len(ordered),
