@@ -21,24 +21,33 @@ def score(model: str, mase: float | None, smape: float = 10.0, windows: int = 3)
     return CandidateScore(model=model, windows=windows, mae=1.0, smape=smape, mase=mase)
 
 
-def test_lowest_mean_mase_wins_and_the_reason_names_the_runner_up() -> None:
-    winner, why = choose([score("ets", 0.9), score("theta", 0.8), score("prophet", 1.2)]) or (
-        "",
-        "",
-    )
-    assert winner == "theta"
-    assert "MASE" in why
-    assert "ets" in why
+def test_autoets_stands_unless_a_challenger_beats_it_by_its_margin() -> None:
+    # a single model 20 % better is not enough (it needs 50 %)
+    assert choose([score("ets", 1.0), score("theta", 0.8)])[0] == "ets"  # type: ignore[index]
+    assert choose([score("ets", 1.0), score("theta", 0.45)])[0] == "theta"  # type: ignore[index]
+    # the combination needs 10 %
+    winner, why = choose([score("ets", 1.0), score("combination", 0.85)]) or ("", "")
+    assert winner == "combination"
+    assert "10%" in why
+    kept, why = choose([score("ets", 1.0), score("combination", 0.95)]) or ("", "")
+    assert kept == "ets"
+    assert "margin" in why
 
 
-def test_prophet_wins_a_tie_but_not_a_clear_loss() -> None:
-    assert choose([score("ets", 1.000), score("prophet", 1.005)])[0] == "prophet"  # type: ignore[index]
-    assert choose([score("ets", 1.00), score("prophet", 1.05)])[0] == "ets"  # type: ignore[index]
+def test_prophet_wins_a_tie_among_challengers() -> None:
+    scores = [score("ets", 1.0), score("theta", 0.400), score("prophet", 0.402)]
+    assert choose(scores)[0] == "prophet"  # type: ignore[index]
+    scores = [score("ets", 1.0), score("theta", 0.40), score("prophet", 0.45)]
+    assert choose(scores)[0] == "theta"  # type: ignore[index]
+
+
+def test_without_autoets_the_lowest_score_wins() -> None:
+    assert choose([score("theta", 0.9), score("prophet", 1.2)])[0] == "theta"  # type: ignore[index]
 
 
 def test_smape_decides_when_a_mase_is_undefined() -> None:
-    scores = [score("ets", None, smape=5.0), score("theta", 0.1, smape=9.0)]
-    assert choose(scores)[0] == "ets"  # type: ignore[index]
+    scores = [score("ets", None, smape=10.0), score("theta", 0.1, smape=4.0)]
+    assert choose(scores)[0] == "theta"  # type: ignore[index]
 
 
 def test_no_scored_candidate_no_choice() -> None:
@@ -115,9 +124,10 @@ def test_auto_scores_every_candidate_and_says_why_it_chose() -> None:
     assert result.choice is not None
     assert "backtest window" in result.choice
     chosen = next(c for c in result.candidates if c.model == result.method)
-    best = min(c.mase for c in result.candidates if c.mase is not None)
+    ets = next(c for c in result.candidates if c.model == "ets")
     assert chosen.mase is not None
-    assert chosen.mase <= best * 1.01 + 1e-12
+    assert ets.mase is not None
+    assert chosen.mase <= ets.mase
     assert chosen.coverage is not None
     assert result.interval_multiplier is not None
     assert outcome.forecast is not None

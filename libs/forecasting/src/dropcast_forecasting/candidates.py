@@ -33,8 +33,9 @@ Candidate = Literal["prophet", "ets", "theta", "arima", "seasonal_naive", "combi
 # the model this product is built around wins a tie). AutoARIMA is left out:
 # on the accuracy benchmark it costs ten times AutoETS for no gain.
 AUTO_CANDIDATES: tuple[Candidate, ...] = ("prophet", "ets", "theta", "seasonal_naive")
-# The combination's members: the median of their forecasts, step by step.
-COMBINED: tuple[Candidate, ...] = ("prophet", "ets", "theta")
+# The combination's members: the mean of their forecasts, step by step (the
+# benchmark's best combination; adding Prophet made it worse).
+COMBINED: tuple[Candidate, ...] = ("ets", "theta")
 # Prophet's Stan program picks Newton below this many values (and L-BFGS
 # from there). Newton started from another fit's optimum can crawl to a far
 # worse one (a 44-value quarterly series: 232 s, log-probability -22.7
@@ -50,6 +51,7 @@ class Forecast:
     spread: np.ndarray  # half-width per step (NaN: none)
     init: Mapping[str, Any] | None = None  # Prophet's fitted parameters (a warm start)
     fitted: Any = None  # the fitted statsforecast model, to carry to later windows
+    own_interval: bool = True  # the spread is the model's own interval (not a stand-in)
 
 
 def min_train(candidate: Candidate, m: int) -> int:
@@ -112,10 +114,11 @@ def forecast(
 
 
 def combine(members: list[Forecast]) -> Forecast:
-    """The median of the members' forecasts and spreads, step by step."""
+    """The mean of the members' forecasts and spreads, step by step."""
     return Forecast(
-        np.median(np.stack([f.prediction for f in members]), axis=0),
-        np.median(np.stack([f.spread for f in members]), axis=0),
+        np.mean(np.stack([f.prediction for f in members]), axis=0),
+        np.mean(np.stack([f.spread for f in members]), axis=0),
+        own_interval=all(f.own_interval for f in members),
     )
 
 
@@ -140,7 +143,8 @@ def _prophet(
     prediction = frame["prediction"].to_numpy(dtype="float64")
     if not np.isfinite(prediction).all():
         raise ValueError("the Prophet forecast holds non-finite values")
-    return Forecast(prediction, naive_spread(history["y"].to_numpy(), m, len(dates)), _init(model))
+    spread = naive_spread(history["y"].to_numpy(), m, len(dates))
+    return Forecast(prediction, spread, _init(model), own_interval=False)
 
 
 def naive_spread(y: np.ndarray, m: int, h: int) -> np.ndarray:

@@ -17,10 +17,14 @@ import cmdstanpy.model
 import cmdstanpy.utils.filesystem
 
 from dropcast_common.params import Params
+from dropcast_forecasting.candidates import warm_up as warm_up_candidates
 from dropcast_forecasting.quiet import import_prophet
 from dropcast_forecasting.series import SeriesOutcome, SeriesTask, forecast_series
 
 import_prophet()
+# statsforecast's import (seconds) and first fits, paid once here in the fork
+# server rather than by the first series of every worker.
+warm_up_candidates()
 
 # cmdstanpy picks one scratch directory per process at import time and
 # offers no setting for it; a worker forked from a process that already
