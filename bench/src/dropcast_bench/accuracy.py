@@ -203,14 +203,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="M3", choices=["M3", "Tourism"])
     parser.add_argument("--quick", action="store_true", help="a few series per frequency")
+    parser.add_argument("--per-kind", type=int, default=None, help="series per frequency")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = run(
-        args.dataset, QUICK if args.quick else FULL, args.methods.split(","), args.workers
-    )
+    sizes = QUICK if args.quick else FULL
+    if args.per_kind is not None:
+        sizes = {kind: args.per_kind if count else 0 for kind, count in sizes.items()}
+    results = run(args.dataset, sizes, args.methods.split(","), args.workers)
     text = table(results)
     wall = time.perf_counter() - started
     cpu = {m: r["cpu_seconds"] / max(1, len(r["rows"])) for m, r in results.items()}
