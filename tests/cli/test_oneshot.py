@@ -20,7 +20,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_forecast_writes_csv_matching_the_original(
     hyndsight: Path, hyndsight_seed: Path, tmp_path: Path
 ) -> None:
-    result = run_cli("forecast", str(hyndsight), "-o", str(tmp_path))
+    # model=prophet is the original project's model
+    result = run_cli("forecast", str(hyndsight), "-o", str(tmp_path), "-p", "model=prophet")
     assert result.returncode == 0, result.stderr
     out = pd.read_csv(tmp_path / "hyndsight.csv")
     seed = pd.read_csv(hyndsight_seed)

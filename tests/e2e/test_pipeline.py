@@ -20,7 +20,7 @@ from dropcast_cli.stack import StackInfo
 pytestmark = pytest.mark.e2e
 
 
-def gcloud_cp(stack: StackInfo, source: Path, name: str) -> None:
+def gcloud_cp(stack: StackInfo, source: Path, name: str, *flags: str) -> None:
     """Upload exactly as the README tells users to: ``gcloud storage cp``."""
     env = {
         **os.environ,
@@ -29,7 +29,7 @@ def gcloud_cp(stack: StackInfo, source: Path, name: str) -> None:
         "CLOUDSDK_CORE_PROJECT": stack.project,
     }
     subprocess.run(
-        ["gcloud", "storage", "cp", str(source), f"gs://{stack.buckets['input']}/{name}"],
+        ["gcloud", "storage", "cp", *flags, str(source), f"gs://{stack.buckets['input']}/{name}"],
         env=env,
         check=True,
         capture_output=True,
@@ -46,7 +46,10 @@ def test_upload_with_gcloud_gives_the_original_forecast(
     stack: StackInfo, hyndsight: Path, hyndsight_seed: Path
 ) -> None:
     started = time.monotonic()
-    gcloud_cp(stack, hyndsight, "e2e/gcloud/hyndsight.csv")
+    # model=prophet: the original project's model, as the README's demo shows it.
+    gcloud_cp(
+        stack, hyndsight, "e2e/gcloud/hyndsight.csv", "--custom-metadata=dropcast-model=prophet"
+    )
     name, body = localclient.wait_for_output(stack, "e2e/gcloud/hyndsight.csv", timeout=600)
     elapsed = time.monotonic() - started
     assert name == "e2e/gcloud/hyndsight.csv"

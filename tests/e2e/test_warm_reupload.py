@@ -43,11 +43,12 @@ def test_one_more_day_of_the_same_object_starts_warm(
 ) -> None:
     shorter = tmp_path / "visits.csv"
     pd.read_csv(hyndsight).iloc[:-1].to_csv(shorter, index=False)
-    localclient.upload(stack, shorter, NAME)
+    prophet = {"dropcast-model": "prophet"}  # warm starts and kept backtests are Prophet's
+    localclient.upload(stack, shorter, NAME, prophet)
     first, _ = _outputs_for(stack, _generation(stack), timeout=600)
     assert first["summary"]["warm_started"] == 0
 
-    localclient.upload(stack, hyndsight, NAME)
+    localclient.upload(stack, hyndsight, NAME, prophet)
     second, csv = _outputs_for(stack, _generation(stack), timeout=600)
     assert second["summary"]["warm_started"] == 1
     assert second["summary"]["backtests_kept"] == 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from dropcast_common.params import Params
+from dropcast_forecasting import candidates, series
 from dropcast_forecasting.backtest import mae, naive_scale, score, smape
 from dropcast_forecasting.engine import run_forecast
 from dropcast_forecasting.render.report import build_report
@@ -48,10 +50,9 @@ def test_reported_backtest_matches_a_hand_computation() -> None:
     canonical = pd.DataFrame(
         {"series_id": "s", "ds": pd.date_range("2024-01-01", periods=8, freq="D"), "y": y}
     )
-    run = run_forecast(canonical, Params(horizon=2), workers=1)
-    report = json.loads(
-        build_report(series=run.series, params=Params(horizon=2), source="s.csv").to_bytes()
-    )
+    params = Params(horizon=2, model="prophet")  # the single-origin backtest of model=prophet
+    run = run_forecast(canonical, params, workers=1)
+    report = json.loads(build_report(series=run.series, params=params, source="s.csv").to_bytes())
     entry = report["series"][0]
     assert entry["method"] == "seasonal_naive"
     backtest = entry["backtest"]
@@ -71,8 +72,54 @@ def test_series_too_short_for_a_holdout_says_so() -> None:
     canonical = pd.DataFrame(
         {"series_id": "s", "ds": pd.date_range("2024-01-01", periods=12), "y": np.arange(12.0)}
     )
-    run = run_forecast(canonical, Params(horizon=7), workers=1)
+    run = run_forecast(canonical, Params(horizon=7, model="prophet"), workers=1)
     result = run.series[0]
     assert result.method == "prophet"
     assert result.backtest is None
     assert result.backtest_note == "too short for a holdout of 7: 12 values, needs 17"
+
+
+def quarterly(n: int) -> series.SeriesTask:
+    rng = np.random.default_rng(44)
+    t = np.arange(n)
+    y = 3000 + 25 * t + np.tile([120.0, -80.0, 40.0, -60.0], n // 4 + 1)[:n] + rng.normal(0, 30, n)
+    ds = pd.date_range("1990-01-01", periods=n, freq="QS").to_numpy()
+    return series.SeriesTask("q", ds, y, "QS-JAN")
+
+
+@pytest.fixture
+def prophet_starts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """(values, warm?) of every Prophet fit; the real fit runs."""
+    seen: list[tuple[int, bool]] = []
+    real = series.fit_prophet
+
+    def recording(history: pd.DataFrame, params: Params, **options: Any) -> Any:
+        seen.append((len(history), options.get("init") is not None))
+        return real(history, params, **options)
+
+    monkeypatch.setattr(series, "fit_prophet", recording)
+    monkeypatch.setattr(candidates, "fit_prophet", recording)
+    return seen
+
+
+def test_short_series_backtests_never_start_newton_from_the_main_fit(
+    prophet_starts: list[tuple[int, bool]],
+) -> None:
+    # The case behind this rule: a 44-value quarterly series whose backtest
+    # refit, started from the main fit, took Newton 232 s to a far worse
+    # optimum (log-probability -22.7 against +187.5 from a cold start).
+    # Below 100 values Prophet optimises with Newton, so those fits start cold.
+    for model in ("prophet", "auto"):
+        prophet_starts.clear()
+        outcome = series.forecast_series(quarterly(44), Params(horizon=8, model=model))
+        assert outcome.result.backtest is not None
+        assert len(prophet_starts) >= 2  # the forecast and at least one backtest fit
+        assert all(not warm for _, warm in prophet_starts), (model, prophet_starts)
+
+
+def test_long_series_backtests_keep_their_warm_start(
+    prophet_starts: list[tuple[int, bool]],
+) -> None:
+    # L-BFGS from the full fit's optimum is safe and saves most iterations (B1).
+    series.forecast_series(quarterly(160), Params(horizon=8, model="prophet"))
+    assert prophet_starts == [(160, False), (152, True)]

@@ -19,7 +19,7 @@ from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_
 def test_hyndsight_reproduces_the_published_forecast(
     hyndsight_canonical: pd.DataFrame, hyndsight_seed: Path
 ) -> None:
-    run = run_forecast(hyndsight_canonical, Params())
+    run = run_forecast(hyndsight_canonical, Params(model="prophet"))
     seed = pd.read_csv(hyndsight_seed, parse_dates=["date"])
     assert list(run.forecast["date"]) == list(seed["date"])
     mape = np.mean(np.abs(run.forecast["prediction"] - seed["prediction"]) / seed["prediction"])
@@ -30,6 +30,22 @@ def test_hyndsight_reproduces_the_published_forecast(
     upper = run.forecast["prediction_upper"]
     assert (lower < mid).all()
     assert (mid < upper).all()
+
+
+def test_the_default_backtests_every_candidate_on_hyndsight(
+    hyndsight_canonical: pd.DataFrame, hyndsight_seed: Path
+) -> None:
+    run = run_forecast(hyndsight_canonical, Params(), workers=1)
+    result = run.series[0]
+    scored = {c.model: c for c in result.candidates}
+    assert set(scored) == {"prophet", "ets", "theta", "seasonal_naive", "combination"}
+    assert all(c.windows == 3 for c in scored.values())
+    assert result.method in scored
+    assert result.choice is not None
+    # whichever model wins, its forecast stays close to the original's
+    seed = pd.read_csv(hyndsight_seed, parse_dates=["date"])
+    mape = np.mean(np.abs(run.forecast["prediction"] - seed["prediction"]) / seed["prediction"])
+    assert mape * 100 < 25.0
 
 
 def test_multi_series_equals_each_series_alone(make_series: Any, fresh_pool: None) -> None:
@@ -77,7 +93,7 @@ def test_short_empty_and_failing_series_fall_back_or_are_skipped(
          make_series("single", periods=1)],
         ignore_index=True,
     )  # fmt: skip
-    run = run_forecast(canonical, Params(horizon=7), workers=1)
+    run = run_forecast(canonical, Params(horizon=7, model="prophet"), workers=1)
     by_id = {r.series_id: r for r in run.series}
 
     assert by_id["good"].method == "prophet"
@@ -108,7 +124,7 @@ def test_logistic_growth_saturates_at_the_cap(make_series: Any) -> None:
     # The trend saturates at the cap; the small weekly wave rides on top of it.
     assert 95 < run.forecast["prediction"].tail(30).mean() < 101
     assert run.forecast["prediction"].max() < 103
-    linear = run_forecast(canonical, Params(horizon=200), workers=1)
+    linear = run_forecast(canonical, Params(horizon=200, model="prophet"), workers=1)
     assert linear.forecast["prediction"].max() > 150  # what the cap prevented
 
 

@@ -29,10 +29,11 @@ def test_multi_series_csv_puts_series_id_first(make_series: Any) -> None:
     canonical = pd.concat([make_series("b", periods=30), make_series("a", periods=30)])
     run = run_forecast(canonical, Params(horizon=2, integer=True, uncertainty_samples=0), workers=1)
     lines = to_csv(run.forecast).decode().splitlines()
-    assert lines[0] == "series_id,date,prediction,prediction_lower,prediction_upper"
+    assert lines[0] == "series_id,date,prediction,prediction_lower,prediction_upper,model"
     assert [line.split(",")[0] for line in lines[1:]] == ["a", "a", "b", "b"]
     # integer output prints as integers; intervals turned off leave empty cells
-    _, _, prediction, lower, upper = lines[1].split(",")
+    _, _, prediction, lower, upper, model = lines[1].split(",")
+    assert model == run.series[0].method
     assert prediction.isdigit()
     assert lower == ""
     assert upper == ""
@@ -40,7 +41,7 @@ def test_multi_series_csv_puts_series_id_first(make_series: Any) -> None:
 
 def test_report_lineage_series_and_quality(make_series: Any) -> None:
     canonical = pd.concat([make_series("a", periods=60), make_series("b", periods=3)])
-    params = Params(horizon=4)
+    params = Params(horizon=4, model="prophet")
     run = run_forecast(canonical, params, workers=1)
     report = build_report(
         series=run.series,
@@ -58,13 +59,16 @@ def test_report_lineage_series_and_quality(make_series: Any) -> None:
         "gs://in/sales/x.csv", 1712, "job123",
     )  # fmt: skip
     assert lineage["parameters"]["horizon"] == 4
-    assert set(lineage["versions"]) == {"dropcast", "prophet", "cmdstan", "cmdstanpy"}
+    assert set(lineage["versions"]) == {
+        "dropcast", "prophet", "cmdstan", "cmdstanpy", "statsforecast",
+    }  # fmt: skip
     assert lineage["versions"]["prophet"].startswith("1.")
     assert data["summary"] == {
         "series": 2, "prophet": 1, "fallback": 1, "skipped": 0, "backtested": 1,
         "warm_started": 0, "backtests_kept": 0,
         "median_smape": data["series"][0]["backtest"]["smape"],
         "median_mase": data["series"][0]["backtest"]["mase"],
+        "wins": {"mean": 1, "prophet": 1}, "backtest_coverage": None,
     }  # fmt: skip
     b = data["series"][1]
     assert (b["series_id"], b["method"]) == ("b", "mean")

@@ -222,7 +222,7 @@ def _forecast(frame: pd.DataFrame, params: Any, previous: Carried | None = None)
 
 
 def test_one_more_day_starts_warm_and_keeps_the_backtest(make_series: Any) -> None:
-    params = resolve({"uncertainty_samples": "0"})
+    params = resolve({"uncertainty_samples": "0", "model": "prophet"})
     first = _forecast(make_series(periods=150), params)
     assert first.carry is not None
     assert not first.result.warm_start
@@ -245,7 +245,7 @@ def test_one_more_day_starts_warm_and_keeps_the_backtest(make_series: Any) -> No
 
 
 def test_the_backtest_is_computed_afresh_once_the_series_grew_enough(make_series: Any) -> None:
-    params = resolve({"uncertainty_samples": "0"})
+    params = resolve({"uncertainty_samples": "0", "model": "prophet"})
     first = _forecast(make_series(periods=150), params)
     later = _forecast(make_series(periods=157), params, first.carry)  # 7 new, horizon 28
     assert later.result.warm_start
@@ -257,7 +257,7 @@ def test_the_backtest_is_computed_afresh_once_the_series_grew_enough(make_series
 
 
 def test_a_revised_history_gets_a_fresh_backtest(make_series: Any) -> None:
-    params = resolve({"uncertainty_samples": "0"})
+    params = resolve({"uncertainty_samples": "0", "model": "prophet"})
     first = _forecast(make_series(periods=150), params)
     revised = make_series(periods=151, seed=1)  # every earlier value differs
     again = _forecast(revised, params, first.carry)
@@ -266,7 +266,7 @@ def test_a_revised_history_gets_a_fresh_backtest(make_series: Any) -> None:
 
 
 def test_a_start_of_another_shape_is_a_cold_fit(make_series: Any) -> None:
-    params = resolve({"uncertainty_samples": "0"})
+    params = resolve({"uncertainty_samples": "0", "model": "prophet"})
     history = make_series(periods=150)
     first = _forecast(history, params)
     assert first.carry is not None

@@ -31,6 +31,7 @@ class Uploads:
     def upload(self, days: int, series: int = 2, **params: str) -> dict[str, Any]:
         """Upload ``days`` of ``series`` series; returns the report."""
         data = _series(days, series)
+        params.setdefault("model", "prophet")  # warm starts and kept backtests are Prophet's
         metadata = {f"dropcast-{key}": value for key, value in params.items()}
         gen = self.store.put_object("in", "daily.csv", data, metadata)
         handle_upload(note("daily.csv", gen, metadata=metadata), self.ingest)
@@ -100,10 +101,11 @@ def test_other_model_settings_start_cold() -> None:
 def test_a_late_job_for_an_older_upload_never_replaces_newer_warm_starts() -> None:
     uploads = Uploads()
     store = uploads.store
-    old = store.put_object("in", "daily.csv", _two_series(120))
-    handle_upload(note("daily.csv", old), uploads.ingest)
-    new = store.put_object("in", "daily.csv", _two_series(121))
-    handle_upload(note("daily.csv", new), uploads.ingest)
+    prophet = {"dropcast-model": "prophet"}
+    old = store.put_object("in", "daily.csv", _two_series(120), prophet)
+    handle_upload(note("daily.csv", old, **prophet), uploads.ingest)
+    new = store.put_object("in", "daily.csv", _two_series(121), prophet)
+    handle_upload(note("daily.csv", new, **prophet), uploads.ingest)
     uploads.run_work(new)
     newer = store.read("stage", STATE)
     uploads.run_work(old)  # the older job finishes last

@@ -137,15 +137,19 @@ def demo(
     expect: Annotated[
         Path | None, typer.Option(help="A reference forecast CSV to compare with (MAPE)")
     ] = None,
+    param: ParamOption = None,
 ) -> None:
     """Start the stack, upload SOURCE, wait for its forecast, print it, stop the stack."""
     from dropcast_cli import localclient
+    from dropcast_common.params import METADATA_PREFIX, from_pairs
+
+    metadata = {f"{METADATA_PREFIX}{k}": v for k, v in from_pairs(param or []).items()}
 
     started = time.monotonic()
     try:
         info = stack.up()
         typer.echo(f"stack up in {time.monotonic() - started:.1f}s")
-        uploaded = localclient.upload(info, source, source.name)
+        uploaded = localclient.upload(info, source, source.name, metadata)
         typer.echo(f"uploaded {source} to {uploaded}")
         t0 = time.monotonic()
         name, body = localclient.wait_for_output(info, source.name, timeout)

@@ -15,8 +15,8 @@ import pandas as pd
 from pandas.tseries import offsets
 
 from dropcast_common import frequency
+from dropcast_common.params import Params
 
-DEFAULT_FREQUENCY = "D"
 _DAY = pd.Timedelta(days=1)
 
 # One implementation of a frequency, shared with ingest and Params validation: the
@@ -65,3 +65,19 @@ def season_length(freq: str) -> int:
         if step < _DAY and _DAY % step == pd.Timedelta(0):
             return int(_DAY // step)
     return 1
+
+
+def without_impossible_seasonality(freq: str, params: Params) -> Params:
+    """``params`` with Prophet's yearly seasonality off for yearly and coarser data.
+
+    Prophet's ``auto`` turns yearly seasonality on once the history spans
+    two years; with one value a year (or fewer) there is no within-year
+    pattern to fit, and the Fourier terms only alias onto the trend.
+    """
+    if params.yearly_seasonality != "auto":
+        return params
+    offset = to_frequency_offset(freq)
+    first = pd.Timestamp("2001-01-01") + offset  # on the calendar, then one step further
+    if (first + offset) - first >= pd.Timedelta(days=365):
+        return params.model_copy(update={"yearly_seasonality": False})
+    return params

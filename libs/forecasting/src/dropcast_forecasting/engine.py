@@ -27,7 +27,8 @@ from dropcast_forecasting.warmstart import Carried
 
 log = logging.getLogger("dropcast.forecast.engine")
 
-FORECAST_COLUMNS = ["series_id", *FRAME_COLUMNS]
+# ``model`` says which model each row comes from (multi-series CSVs show it).
+FORECAST_COLUMNS = ["series_id", *FRAME_COLUMNS, "model"]
 VALUE_COLUMNS = FRAME_COLUMNS[1:]
 
 
@@ -42,7 +43,7 @@ class ForecastRun:
     carried: dict[str, Carried] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        """Series per method: prophet, seasonal_naive, mean, skipped."""
+        """Series per method: prophet, ets, theta, seasonal_naive, ..., mean, skipped."""
         out: dict[str, int] = {}
         for result in self.series:
             out[result.method] = out.get(result.method, 0) + 1
@@ -85,7 +86,11 @@ def run_forecast(
     frames = []
     for outcome in outcomes:
         if outcome.forecast is not None:
-            frames.append(outcome.forecast.assign(series_id=outcome.result.series_id))
+            frames.append(
+                outcome.forecast.assign(
+                    series_id=outcome.result.series_id, model=outcome.result.method
+                )
+            )
     forecast = _combine(frames, params)
     results = [outcome.result for outcome in outcomes]
     carried = {o.result.series_id: o.carry for o in outcomes if o.carry is not None}
@@ -100,12 +105,12 @@ def run_forecast(
     run = ForecastRun(forecast, results, timings, carried)
     counts = run.counts()
     log.info(
-        "forecast %d series on %d worker(s) in %.2fs: %d prophet, %d fallback, %d skipped",
+        "forecast %d series on %d worker(s) in %.2fs: %d prophet, %d other, %d skipped",
         len(results),
         count,
         wall,
         counts.get("prophet", 0),
-        counts.get("seasonal_naive", 0) + counts.get("mean", 0),
+        len(results) - counts.get("prophet", 0) - counts.get("skipped", 0),
         counts.get("skipped", 0),
         extra={"series": len(results), "workers": count, "methods": counts},
     )
@@ -150,6 +155,7 @@ def _combine(frames: list[pd.DataFrame], params: Params) -> pd.DataFrame:
     if not frames:
         empty = pd.DataFrame({name: pd.Series(dtype="float64") for name in FORECAST_COLUMNS})
         empty["series_id"] = empty["series_id"].astype(str)
+        empty["model"] = empty["model"].astype(str)
         empty["date"] = pd.Series(dtype="datetime64[ns]")
         return empty
     forecast = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]

@@ -30,6 +30,7 @@ import pandas as pd
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
+from dropcast_forecasting.calendar import infer_frequency, without_impossible_seasonality
 from dropcast_forecasting.fastprophet import prophet_class
 from dropcast_forecasting.native import forecast as native
 from dropcast_forecasting.native.backend import native_backend
@@ -106,11 +107,13 @@ def fit_prophet(
     same series (see :func:`warm_start_init`), which Prophet's optimiser
     starts from instead of its default guess.
     """
-    if params.yearly_seasonality == "auto" and _yearly_or_coarser(history["ds"]):
-        # One point a year (or fewer) cannot show a yearly cycle, but Prophet's
-        # "auto" turns it on past two years of history: ten Fourier terms it can
-        # never identify, which made a 12-point fit take seconds, not milliseconds.
-        params = params.model_copy(update={"yearly_seasonality": False})
+    # One point a year (or fewer) cannot show a yearly cycle, but Prophet's "auto"
+    # turns it on past two years of history: ten Fourier terms it can never
+    # identify, which made a 12-point fit take seconds, not milliseconds. The rule
+    # lives in calendar; every caller of fit_prophet gets it, not only series.py.
+    step = infer_frequency(history["ds"]) if params.yearly_seasonality == "auto" else None
+    if step is not None:
+        params = without_impossible_seasonality(step, params)
     if params.engine == "native" and native.supports(params):
         try:
             return native.fit(
@@ -130,12 +133,6 @@ def fit_prophet(
     else:
         model.fit(frame)
     return model
-
-
-def _yearly_or_coarser(ds: pd.Series) -> bool:
-    """Whether the timestamps are a year or more apart (the median step)."""
-    steps = pd.Series(pd.DatetimeIndex(ds).sort_values()).diff().dropna()
-    return bool(len(steps)) and steps.median() >= pd.Timedelta(days=360)
 
 
 def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.DataFrame:

@@ -10,7 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Method = Literal["prophet", "seasonal_naive", "mean", "skipped"]
+Method = Literal[
+    "prophet", "ets", "theta", "arima", "seasonal_naive", "combination", "mean", "skipped"
+]
 
 
 class Backtest(BaseModel):
@@ -34,6 +36,24 @@ class Backtest(BaseModel):
         description="Share of the held-out values inside the forecast's interval, its width "
         "at each step ahead placed around the backtest's prediction; None without intervals.",
     )
+
+
+class CandidateScore(BaseModel):
+    """One candidate's rolling-origin backtest: means over the windows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    windows: int = Field(0, description="Backtest windows scored (0: the candidate failed).")
+    mae: float | None = None
+    smape: float | None = Field(None, description="Symmetric MAPE in percent (0 to 200).")
+    mase: float | None = Field(None, description="MAE over the seasonal naive scale.")
+    coverage: float | None = Field(
+        None,
+        description="Share of held-out values inside the calibrated interval, each window "
+        "calibrated on the others (None with one window).",
+    )
+    note: str | None = Field(None, description="Why the candidate has no scores.")
 
 
 class SeriesResult(BaseModel):
@@ -60,4 +80,14 @@ class SeriesResult(BaseModel):
     )
     warm_start: bool = Field(
         False, description="The fit started from the previous upload's fitted parameters."
+    )
+    model: str | None = Field(
+        None, description="The model the forecast comes from (= method unless skipped)."
+    )
+    choice: str | None = Field(None, description="Why this model was chosen.")
+    candidates: list[CandidateScore] = Field(
+        default_factory=list, description="Every candidate's backtest scores (model=auto)."
+    )
+    interval_multiplier: float | None = Field(
+        None, description="Calibration factor applied to the model's own interval spread."
     )

@@ -28,10 +28,13 @@ from dropcast_forecasting.calendar import (
     infer_frequency,
     normalise_frequency,
     season_length,
+    without_impossible_seasonality,
 )
+from dropcast_forecasting.candidates import WARM_START_MIN_VALUES
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
 from dropcast_forecasting.model import fit_prophet, predict_prophet, started_warm, warm_start_init
 from dropcast_forecasting.results import Backtest, SeriesResult
+from dropcast_forecasting.selection import select
 from dropcast_forecasting.warmstart import Carried, history_digest, reusable_backtest
 
 log = logging.getLogger("dropcast.forecast.series")
@@ -96,6 +99,9 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     info["frequency"] = frequency
     dates = future_dates(history["ds"].iloc[-1], frequency, params.horizon)
     m = season_length(frequency)
+    params = without_impossible_seasonality(frequency, params)
+    if params.model != "prophet":
+        return _selected(task, history, dates, m, params, info)
 
     timings = {"fit": 0.0, "predict": 0.0}
     frame: pd.DataFrame | None = None
@@ -119,6 +125,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         method = fb.method
     else:
         method = "prophet"
+    info["model"] = method
 
     started = time.perf_counter()
     ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
@@ -153,6 +160,45 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
             backtest,
             backtest_observations if backtest is not None else None,
         )
+    return SeriesOutcome(result, postprocess(frame, params), carry)
+
+
+def _selected(
+    task: SeriesTask,
+    history: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    m: int,
+    params: Params,
+    info: dict[str, Any],
+) -> SeriesOutcome:
+    """``model`` other than prophet: the candidates' backtest decides (see selection)."""
+    previous = task.previous.init if task.previous is not None else None
+    with seeded(task.series_id):
+        chosen = select(history, dates, m, params, previous)
+    frame = pd.DataFrame(
+        dict(
+            zip(FRAME_COLUMNS, (dates, chosen.prediction, chosen.lower, chosen.upper), strict=True)
+        )
+    )
+    result = SeriesResult(
+        method=chosen.model,
+        model=chosen.model,
+        reason=chosen.reason,
+        choice=chosen.choice,
+        candidates=chosen.scores,
+        interval_multiplier=chosen.multiplier,
+        fit_seconds=chosen.seconds.get("fit", 0.0),
+        backtest_seconds=chosen.seconds.get("backtest", 0.0),
+        backtest=chosen.backtest,
+        backtest_note=chosen.backtest_note,
+        warm_start=False,
+        **info,
+    )
+    carry = None
+    if chosen.init is not None:
+        seen = chosen.init_observations
+        ds, y = history["ds"].to_numpy()[:seen], history["y"].to_numpy()[:seen]
+        carry = Carried(chosen.init, seen, history_digest(ds, y), info["frequency"])
     return SeriesOutcome(result, postprocess(frame, params), carry)
 
 
@@ -266,14 +312,19 @@ def _interval_around(
 
 
 def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -> Any:
-    """The backtest's fit, started from the full fit's parameters when they fit its shape.
+    """The backtest's fit, started from the full fit's parameters when that is safe.
 
     The optimum moves little when the last horizon is held out, so starting
-    there saves most of the optimiser's iterations (benchmark B1). Shapes
-    differ when automatic seasonality switches with the shorter history:
-    then Stan refuses the start and the refit starts cold.
+    there saves most of the optimiser's iterations (benchmark B1). Only for
+    histories long enough for L-BFGS, though: below that Prophet optimises
+    with Newton, which from the full fit's optimum can crawl for minutes to
+    a far worse one (see candidates.WARM_START_MIN_VALUES); those start
+    cold, as Prophet would. Shapes differ when automatic seasonality
+    switches with the shorter history: then Stan refuses the start and the
+    refit starts cold.
     """
-    return _fit_from(train, params, fitted, uncertainty_samples=0)[0]
+    start = fitted if len(train) >= WARM_START_MIN_VALUES else None
+    return _fit_from(train, params, start, uncertainty_samples=0)[0]
 
 
 def _bounds(fb: Fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -18,8 +18,14 @@ import time
 from multiprocessing.util import Finalize
 
 from dropcast_common.params import Params
+from dropcast_forecasting.candidates import warm_up as warm_up_candidates
 from dropcast_forecasting.quiet import prepare_engine
 from dropcast_forecasting.series import SeriesOutcome, SeriesTask, forecast_series
+
+# statsforecast's import (seconds) and first fits, paid once here in the fork
+# server rather than by the first series of every worker. Prophet itself is
+# imported only by the batches whose engine needs it (prepare_engine).
+warm_up_candidates()
 
 # cmdstanpy picks one scratch directory per process at import time and
 # offers no setting for it; a worker forked from a process that already

@@ -1,9 +1,10 @@
 """The ``<name>.report.json``: where a forecast came from and how far to trust it.
 
 Lineage (input object and generation, job id, parameters, versions of
-dropcast, Prophet and cmdstan), one record per series (method, fallback or
-skip reason, fit times, backtest metrics), the ingest quality report as
-ingest wrote it, and timings.
+dropcast, Prophet and cmdstan), one record per series (the model used and
+why it was chosen, every candidate's backtest scores, fallback or skip
+reason, fit times, backtest metrics), the ingest quality report as ingest
+wrote it, and timings. The summary counts how often each model won.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class Lineage(BaseModel):
     found_in_file: list[str] = Field(
         default_factory=list, description="The parameters whose value was found in the file."
     )
-    versions: dict[str, str] = Field(description="dropcast, Prophet, cmdstan, cmdstanpy.")
+    versions: dict[str, str] = Field(
+        description="dropcast, Prophet, cmdstan, cmdstanpy, statsforecast."
+    )
 
 
 class Summary(BaseModel):
@@ -55,6 +58,14 @@ class Summary(BaseModel):
     )
     median_smape: float | None = Field(None, description="Median sMAPE (%) over backtests.")
     median_mase: float | None = Field(None, description="Median MASE over backtests.")
+    wins: dict[str, int] = Field(
+        default_factory=dict, description="Series per model the forecast came from."
+    )
+    backtest_coverage: float | None = Field(
+        None,
+        description="Mean held-out coverage of the chosen models' calibrated intervals "
+        "on their backtest windows (series with two windows or more).",
+    )
 
 
 class ForecastReport(BaseModel):
@@ -110,18 +121,28 @@ def build_report(
             job_id=job_id,
             parameters=parameters,
             found_in_file=found,
-            versions={"dropcast": _dropcast_version(), **model_versions()},
+            versions={
+                "dropcast": _dropcast_version(),
+                **model_versions(),
+                "statsforecast": version("statsforecast"),
+            },
         ),
         summary=Summary(
             series=len(ordered),
             prophet=sum(r.method == "prophet" for r in ordered),
-            fallback=sum(r.method in ("seasonal_naive", "mean") for r in ordered),
+            # A fallback is a simple forecast that had a reason (too short, a
+            # model failed), not a seasonal naive that won its backtest.
+            fallback=sum(
+                r.method in ("seasonal_naive", "mean") and r.reason is not None for r in ordered
+            ),
             skipped=sum(r.method == "skipped" for r in ordered),
             backtested=len(backtests),
             warm_started=sum(r.warm_start for r in ordered),
             backtests_kept=sum(r.backtest_age is not None for r in ordered),
             median_smape=statistics.median(b.smape for b in backtests) if backtests else None,
             median_mase=statistics.median(mases) if mases else None,
+            wins=_wins(ordered),
+            backtest_coverage=_coverage(ordered),
         ),
         series=ordered,
         quality=dict(quality or {}),
@@ -132,6 +153,24 @@ def build_report(
             *forecast_warnings(ordered, params.interval_width, params.uncertainty_samples > 0),
         ],
     )
+
+
+def _wins(results: Sequence[SeriesResult]) -> dict[str, int]:
+    wins: dict[str, int] = {}
+    for r in results:
+        if r.method != "skipped":
+            wins[r.method] = wins.get(r.method, 0) + 1
+    return dict(sorted(wins.items()))
+
+
+def _coverage(results: Sequence[SeriesResult]) -> float | None:
+    covered = [
+        c.coverage
+        for r in results
+        for c in r.candidates
+        if c.model == r.method and c.coverage is not None
+    ]
+    return statistics.fmean(covered) if covered else None
 
 
 def _dropcast_version() -> str:

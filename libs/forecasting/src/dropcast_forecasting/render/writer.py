@@ -11,12 +11,14 @@ import pyarrow.parquet as pq
 from dropcast_common.safety import safe_csv_cell
 
 SINGLE_SERIES_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_upper"]
+MULTI_SERIES_COLUMNS = ["series_id", *SINGLE_SERIES_COLUMNS, "model"]
 
 
 def to_csv(forecast: pd.DataFrame) -> bytes:
     """CSV as the original's users parse it; ``series_id`` first when there are several.
 
-    A single series keeps exactly ``date,prediction,prediction_lower,prediction_upper``.
+    A single series keeps exactly ``date,prediction,prediction_lower,prediction_upper``;
+    several add ``model`` last: which model each series' forecast comes from.
     Missing bounds (intervals turned off) are empty cells.
     """
     frame = forecast.copy()
@@ -24,6 +26,8 @@ def to_csv(forecast: pd.DataFrame) -> bytes:
     frame["date"] = _format_dates(frame["date"])
     if frame["series_id"].nunique() <= 1:
         frame = frame[SINGLE_SERIES_COLUMNS]
+    else:
+        frame = frame[[c for c in MULTI_SERIES_COLUMNS if c in frame.columns]]
     return frame.to_csv(index=False, lineterminator="\n").encode()
 
 

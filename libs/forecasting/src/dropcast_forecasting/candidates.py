@@ -1,0 +1,205 @@
+"""The models a series can be forecast with, each behind one function: history in, forecast out.
+
+Prophet goes through :mod:`dropcast_forecasting.model` (so a faster Prophet
+behind it speeds this up too); the others are Nixtla's statsforecast
+(well-kept implementations of ETS, Theta, ARIMA and seasonal naive, not
+hand-written ones). Every candidate returns point forecasts and a
+*spread*: the half-width of its own interval at the width asked for, or a
+stand-in where the model has none without sampling (Prophet). The spread
+only gives each horizon step its shape; :mod:`dropcast_forecasting.calibration`
+scales it to the coverage the backtest shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from dropcast_common.params import Params
+from dropcast_forecasting.backtest import naive_scale
+from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_init
+
+log = logging.getLogger("dropcast.forecast.candidates")
+
+Candidate = Literal["prophet", "ets", "theta", "arima", "seasonal_naive", "combination"]
+# What ``model=auto`` backtests, in the order ties are broken (Prophet first:
+# the model this product is built around wins a tie). AutoARIMA is left out:
+# a fit costs about seven times AutoETS's (1.0 s against 0.14 s, 60 monthly
+# values), and its accuracy has not been benchmarked.
+AUTO_CANDIDATES: tuple[Candidate, ...] = ("prophet", "ets", "theta", "seasonal_naive")
+# The combination's members: the mean of their forecasts, step by step (the
+# benchmark's best combination; adding Prophet made it worse).
+COMBINED: tuple[Candidate, ...] = ("ets", "theta")
+# Prophet's Stan program picks Newton below this many values (and L-BFGS
+# from there). Newton started from another fit's optimum can crawl to a far
+# worse one (a 44-value quarterly series: 232 s, log-probability -22.7
+# against +187.5 from Prophet's own start), so only L-BFGS fits start warm.
+WARM_START_MIN_VALUES = 100
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One candidate's forecast of ``len(prediction)`` steps."""
+
+    prediction: np.ndarray
+    spread: np.ndarray  # half-width per step (NaN: none)
+    init: Mapping[str, Any] | None = None  # Prophet's fitted parameters (a warm start)
+    fitted: Any = None  # the fitted statsforecast model, to carry to later windows
+    own_interval: bool = True  # the spread is the model's own interval (not a stand-in)
+
+
+def min_train(candidate: Candidate, m: int) -> int:
+    """Fewest training values a candidate needs for a forecast worth scoring.
+
+    Prophet: two full seasons (its seasonalities and trend are otherwise
+    not identifiable; 12-value quarterly series scored MASE 4.34 with
+    Prophet against 1.57 with seasonal naive) and never fewer than 10.
+    """
+    if candidate == "prophet":
+        return max(10, 2 * m)
+    if candidate == "seasonal_naive":
+        return m + 1 if m > 1 else 2
+    if candidate == "arima":
+        return max(10, 2 * m)
+    return max(6, m + 2)
+
+
+def forecast(
+    candidate: Candidate,
+    history: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    m: int,
+    params: Params,
+    *,
+    init: Mapping[str, Any] | None = None,
+    fitted: Any = None,
+) -> Forecast:
+    """Fit ``candidate`` to ``history`` (ds, y) and forecast it at ``dates``.
+
+    ``init`` is a warm start for Prophet; ``fitted`` a statsforecast model
+    fitted to an earlier part of the same history, whose estimated
+    parameters are then applied to this one without estimating them again
+    (statsforecast's ``forward``). Raises whatever the model raises; the
+    caller drops a candidate that fails.
+    """
+    h = len(dates)
+    if candidate == "prophet":
+        return _prophet(history, dates, m, params, init)
+    y = history["y"].to_numpy(dtype="float64")[-stats_history(m) :]
+    level = _level(params.interval_width)
+    with warnings.catch_warnings():
+        # statsforecast divides by zero degrees of freedom on its tiniest
+        # models and says so; those models lose on their scores anyway.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if fitted is not None:
+            model = fitted
+            out = model.forward(y=y, h=h, level=[level])
+        else:
+            model = _statsforecast_model(candidate, m).fit(y=y)
+            out = model.predict(h=h, level=[level])
+    key = str(level)
+    prediction = np.asarray(out["mean"], dtype="float64")
+    spread = (np.asarray(out[f"hi-{key}"]) - np.asarray(out[f"lo-{key}"])) / 2
+    if not np.isfinite(prediction).all():
+        raise ValueError(f"{candidate} forecast holds non-finite values")
+    # Seasonal naive has no parameters to carry (nor a ``forward``): it refits, for free.
+    carried = model if hasattr(model, "forward") else None
+    return Forecast(prediction, np.asarray(spread, dtype="float64"), fitted=carried)
+
+
+def stats_history(m: int) -> int:
+    """The most recent values the statsforecast candidates fit on: 20 seasons, at least 240.
+
+    Their cost grows with the history (AutoETS took 0.5 s of CPU on three
+    years of daily data, AutoTheta as much, against 0.1 s for a warm
+    Prophet refit), while exponential smoothing and Theta weigh recent
+    values far above old ones: twenty seasons are plenty to estimate from.
+    Every competition series of the accuracy benchmark but a few Tourism
+    monthly ones is shorter than this.
+    """
+    return max(240, 20 * m)
+
+
+def combine(members: list[Forecast]) -> Forecast:
+    """The mean of the members' forecasts and spreads, step by step."""
+    return Forecast(
+        np.mean(np.stack([f.prediction for f in members]), axis=0),
+        np.mean(np.stack([f.spread for f in members]), axis=0),
+        own_interval=all(f.own_interval for f in members),
+    )
+
+
+def _prophet(
+    history: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    m: int,
+    params: Params,
+    init: Mapping[str, Any] | None,
+) -> Forecast:
+    # No interval sampling: calibration from the backtest gives the interval,
+    # and skipping the samples is most of a prediction's cost.
+    start = init if init is not None and len(history) >= WARM_START_MIN_VALUES else None
+    try:
+        model = fit_prophet(history, params, init=start, uncertainty_samples=0)
+    except Exception:
+        if start is None:
+            raise
+        log.debug("warm start refused; fitting cold")
+        model = fit_prophet(history, params, uncertainty_samples=0)
+    frame = predict_prophet(model, dates, params)
+    prediction = frame["prediction"].to_numpy(dtype="float64")
+    if not np.isfinite(prediction).all():
+        raise ValueError("the Prophet forecast holds non-finite values")
+    spread = naive_spread(history["y"].to_numpy(), m, len(dates))
+    return Forecast(prediction, spread, _init(model), own_interval=False)
+
+
+def naive_spread(y: np.ndarray, m: int, h: int) -> np.ndarray:
+    """A model-free interval shape: the seasonal naive error scale, growing as √step."""
+    scale = naive_scale(y, m) or float(np.std(y)) or 1.0
+    return scale * np.sqrt(np.arange(1, h + 1, dtype="float64"))
+
+
+def _init(model: Any) -> Mapping[str, Any] | None:
+    try:
+        return warm_start_init(model)
+    except Exception:  # a Prophet without Stan parameters (another engine) has no warm start
+        return None
+
+
+def _statsforecast_model(candidate: Candidate, m: int) -> Any:
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+
+    if candidate == "ets":
+        return AutoETS(season_length=m)
+    if candidate == "theta":
+        return AutoTheta(season_length=m)
+    if candidate == "arima":
+        return AutoARIMA(season_length=m)
+    if candidate == "seasonal_naive":
+        return SeasonalNaive(season_length=m)
+    raise ValueError(f"not a statsforecast candidate: {candidate}")
+
+
+def _level(width: float) -> int | float:
+    """The level statsforecast takes (percent), whole when it is: its columns are named by it."""
+    level = round(width * 100, 6)
+    return int(level) if math.isclose(level, round(level)) else level
+
+
+def warm_up() -> None:
+    """Import statsforecast and run each candidate once, so the first real series pays nothing.
+
+    Called where a process is prepared ahead of traffic (a pool worker's
+    start, the image build).
+    """
+    y = np.sin(np.arange(36) * np.pi / 6) + np.arange(36) / 10 + 5
+    for candidate in ("ets", "theta", "seasonal_naive"):
+        _statsforecast_model(candidate, 12).forecast(y=y, h=3, level=[80])
