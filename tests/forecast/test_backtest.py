@@ -11,6 +11,7 @@ import pytest
 
 from dropcast_common.params import Params
 from dropcast_forecasting import candidates, series
+from dropcast_forecasting import model as model_module
 from dropcast_forecasting.backtest import mae, naive_scale, score, smape
 from dropcast_forecasting.engine import run_forecast
 from dropcast_forecasting.render.report import build_report
@@ -91,7 +92,7 @@ def quarterly(n: int) -> series.SeriesTask:
 def prophet_starts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
     """(values, warm?) of every Prophet fit; the real fit runs."""
     seen: list[tuple[int, bool]] = []
-    real = series.fit_prophet
+    real = model_module.fit_prophet  # what series calls, before the patch
 
     def recording(history: pd.DataFrame, params: Params, **options: Any) -> Any:
         seen.append((len(history), options.get("init") is not None))

@@ -11,6 +11,7 @@ import pytest
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params, resolve
+from dropcast_forecasting import model as model_module
 from dropcast_forecasting import series as series_module
 from dropcast_forecasting.engine import FORECAST_COLUMNS, run_forecast
 from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_init
@@ -78,7 +79,7 @@ def test_intervals_are_reproducible(make_series: Any) -> None:
 def test_short_empty_and_failing_series_fall_back_or_are_skipped(
     make_series: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_fit = series_module.fit_prophet
+    real_fit = model_module.fit_prophet  # what series calls, before the patch
 
     def flaky_fit(history: pd.DataFrame, params: Params, **kwargs: Any) -> Any:
         if float(history["y"].iloc[0]) > 5_000:  # the series "broken" below

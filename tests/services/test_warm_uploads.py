@@ -103,9 +103,9 @@ def test_a_late_job_for_an_older_upload_never_replaces_newer_warm_starts() -> No
     store = uploads.store
     prophet = {"dropcast-model": "prophet"}
     old = store.put_object("in", "daily.csv", _two_series(120), prophet)
-    handle_upload(note("daily.csv", old, **prophet), uploads.ingest)
+    handle_upload(note("daily.csv", old, metadata=prophet), uploads.ingest)
     new = store.put_object("in", "daily.csv", _two_series(121), prophet)
-    handle_upload(note("daily.csv", new, **prophet), uploads.ingest)
+    handle_upload(note("daily.csv", new, metadata=prophet), uploads.ingest)
     uploads.run_work(new)
     newer = store.read("stage", STATE)
     uploads.run_work(old)  # the older job finishes last
