@@ -114,7 +114,15 @@ def select(
                 final.prediction + spread,
                 choice=why,
                 scores=scores,
-                backtest=rolling.mean_backtest(backtests),
+                backtest=rolling.mean_backtest(backtests).model_copy(
+                    # The series' backtest reports the chosen model's calibrated
+                    # coverage; without intervals there is none to report.
+                    update={
+                        "coverage": summaries[winner][0].coverage
+                        if params.uncertainty_samples
+                        else None
+                    }
+                ),
                 backtest_note=windows.note,
                 multiplier=q,
                 init=init,
