@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from dropcast_cli.app import app
 from dropcast_cli.deploy.cli import Machine
-from dropcast_cli.deploy.plan import Target, plan_deploy_dev, revision_name, service_name
+from dropcast_cli.deploy.plan import DeployTarget, plan_deploy_dev, revision_name, service_name
 from dropcast_cli.deploy.release import Release, load_release
 from dropcast_cli.deploy.runner import Executor, release_diff
 
@@ -344,7 +344,7 @@ def test_every_terraform_var_the_plans_pass_is_declared_by_the_env_root(env: str
         declared = {name.strip('"') for block in hcl2.load(handle)["variable"] for name in block}
     plan = plan_deploy_dev(
         git_sha=SHA,
-        target=Target(project=PROJECT, region="europe-west1"),
+        target=DeployTarget(project=PROJECT, region="europe-west1"),
         current=Release.empty(env),
         environment=env,
     )
@@ -388,7 +388,7 @@ def _ready() -> FakeMachine:
 def _deployed_dev() -> Release:
     plan = plan_deploy_dev(
         git_sha=SHA,
-        target=Target(project=PROJECT, region="europe-west1"),
+        target=DeployTarget(project=PROJECT, region="europe-west1"),
         current=Release.empty("dev"),
     )
     return plan.release_for({"ingest_digest": digest("a"), "forecast_digest": digest("b")})

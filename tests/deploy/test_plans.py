@@ -20,11 +20,11 @@ from deploy_support import (
 )
 
 from dropcast_cli.deploy.errors import PlanError
-from dropcast_cli.deploy.plan import Plan, PromoteMode, Target, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.plan import DeployTarget, Plan, PromoteMode, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 from dropcast_cli.deploy.runner import execute, show
 
-TARGET = Target(project=PROJECT, region=REGION)
+TARGET = DeployTarget(project=PROJECT, region=REGION)
 V, OLD_V = SHA[:8], OLD_SHA[:8]
 
 
@@ -144,7 +144,7 @@ def test_deploy_dev_needs_a_full_commit_sha() -> None:
 
 
 def test_a_custom_state_bucket_is_used_for_init() -> None:
-    target = Target(project=PROJECT, region=REGION, state_bucket="my-state")
+    target = DeployTarget(project=PROJECT, region=REGION, state_bucket="my-state")
     plan = plan_deploy_dev(git_sha=SHA, target=target, current=Release.empty("dev"))
     (init,) = [c for c in plan.commands if c.argv[2:3] == ("init",)]
     assert "-backend-config=bucket=my-state" in init.argv

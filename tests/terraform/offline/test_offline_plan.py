@@ -25,10 +25,10 @@ from plan_support import (
     var_args,
 )
 
-from dropcast_cli.deploy.plan import PromoteMode, Target, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.plan import DeployTarget, PromoteMode, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 
-TARGET = Target(project=PROJECT, region=REGION)
+TARGET = DeployTarget(project=PROJECT, region=REGION)
 REGISTRY = f"{REGION}-docker.pkg.dev/{PROJECT}/dropcast"
 SERVICES = ("ingest", "forecast")
 BASE_VARS = [f"-var=project_id={PROJECT}", f"-var=region={REGION}"]

@@ -27,9 +27,9 @@ from dropcast_cli.deploy import placeholders, preflight
 from dropcast_cli.deploy.errors import DeployError, PlanError, PreflightError
 from dropcast_cli.deploy.plan import (
     DEFAULT_CANARY_PERCENT,
+    DeployTarget,
     Plan,
     PromoteMode,
-    Target,
     plan_deploy_dev,
     plan_promote,
 )
@@ -92,7 +92,7 @@ def find_root(start: Path) -> Path:
 
 
 def build_plan(
-    request: Request, root: Path, target: Target, git_sha: str
+    request: Request, root: Path, target: DeployTarget, git_sha: str
 ) -> tuple[Plan, placeholders.StandIns | None]:
     """The plan the request asks for (pure, given the release files), and its stand-ins."""
     if request.command == "deploy-dev":
@@ -144,7 +144,7 @@ def run(request: Request, machine: Machine | None = None, out: TextIO | None = N
             if not request.dry_run:
                 raise PreflightError(["a git checkout: images are tagged with the commit SHA"])
             sha = DRY_RUN_SHA
-        target = Target(
+        target = DeployTarget(
             project=project or DRY_RUN_PROJECT, region=region, state_bucket=request.state_bucket
         )
         plan, found = build_plan(request, root, target, sha or DRY_RUN_SHA)

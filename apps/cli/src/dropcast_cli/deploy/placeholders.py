@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from dropcast_cli.deploy.plan import Plan, PromoteMode, Target, plan_promote, revision_name
+from dropcast_cli.deploy.plan import DeployTarget, Plan, PromoteMode, plan_promote, revision_name
 from dropcast_cli.deploy.release import SERVICES, Release
 
 # A registry path the release model accepts (lower case, no brackets); shown as the real one.
@@ -34,10 +34,12 @@ class StandIns:
     replacements: dict[str, str] = field(default_factory=dict)
 
 
-def stand_ins(source: Release, current: Release, mode: PromoteMode, target: Target) -> StandIns:
+def stand_ins(
+    source: Release, current: Release, mode: PromoteMode, target: DeployTarget
+) -> StandIns:
     """The real releases where they exist; stand-ins where the plan needs one and has none."""
     found = StandIns(source, current)
-    stand_in_target = Target(project=_STAND_IN_PROJECT, region=target.region)
+    stand_in_target = DeployTarget(project=_STAND_IN_PROJECT, region=target.region)
     found.replacements[stand_in_target.registry] = target.registry
     if source.state == "empty":
         found.source = _live(source.environment, "0", stand_in_target, found)
@@ -52,7 +54,7 @@ def stand_ins(source: Release, current: Release, mode: PromoteMode, target: Targ
     return found
 
 
-def _live(environment: str, digit: str, target: Target, found: StandIns) -> Release:
+def _live(environment: str, digit: str, target: DeployTarget, found: StandIns) -> Release:
     version = digit * 8
     digest = "sha256:" + digit * 64
     found.replacements[digest] = f"<<{environment}_digest>>"

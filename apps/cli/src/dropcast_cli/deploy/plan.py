@@ -71,7 +71,7 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Target:
+class DeployTarget:
     """Where a plan deploys: project, region, state bucket and the repository root layout."""
 
     project: str
@@ -133,7 +133,7 @@ def image_digest(image: str, why: str, capture: str | None = None) -> Command:
     )
 
 
-def terraform_init(environment: str, target: Target) -> Command:
+def terraform_init(environment: str, target: DeployTarget) -> Command:
     """Initialise an environment root against its state prefix in the state bucket."""
     return Command(
         argv=(
@@ -149,7 +149,7 @@ def terraform_init(environment: str, target: Target) -> Command:
 
 def terraform_apply(
     environment: str,
-    target: Target,
+    target: DeployTarget,
     version: str,
     release: Mapping[str, ServiceRelease] | Mapping[str, dict[str, object]],
     *,
@@ -174,12 +174,12 @@ def terraform_apply(
 BUILD_ROOT = ".dropcast/build"
 
 
-def image_tag(target: Target, service: str, git_sha: str) -> str:
+def image_tag(target: DeployTarget, service: str, git_sha: str) -> str:
     """The image a build of ``git_sha`` pushes (tags are immutable in the repository)."""
     return f"{target.registry}/{service}:{git_sha}"
 
 
-def build_images(git_sha: str, target: Target) -> tuple[Command, ...]:
+def build_images(git_sha: str, target: DeployTarget) -> tuple[Command, ...]:
     """Build both images from exactly the commit, unless the registry already has them.
 
     The build context is ``git archive`` of the commit, unpacked into
@@ -221,7 +221,7 @@ def build_images(git_sha: str, target: Target) -> tuple[Command, ...]:
 
 
 def plan_deploy_dev(
-    *, git_sha: str, target: Target, current: Release, environment: str = "dev"
+    *, git_sha: str, target: DeployTarget, current: Release, environment: str = "dev"
 ) -> Plan:
     """Build both images at ``git_sha``, resolve their digests, apply dev at 100 %.
 
@@ -281,7 +281,7 @@ def plan_promote(
     *,
     source: Release,
     current: Release,
-    target: Target,
+    target: DeployTarget,
     mode: PromoteMode = "canary",
     canary_percent: int = DEFAULT_CANARY_PERCENT,
     auto_approve: bool = False,
