@@ -5,14 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dropcast_common import frequency as frequencies
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params, resolve
-from dropcast_forecasting.calendar import (
-    future_dates,
-    infer_frequency,
-    normalise_frequency,
-    season_length,
-)
+from dropcast_forecasting.calendar import future_dates, season_length
 from dropcast_forecasting.engine import run_forecast
 
 # (pandas frequency of the input, the frequency we must infer, first history date)
@@ -36,7 +32,7 @@ CALENDARS = [
 def test_inferred_despite_gaps(freq: str, expected: str, start: str) -> None:
     dates = pd.Series(pd.date_range(start, periods=40, freq=freq))
     with_gaps = dates.drop([3, 4, 17])  # missing rows are dropped by ingest, not filled
-    assert infer_frequency(with_gaps) == expected
+    assert frequencies.infer_one(with_gaps) == expected
 
 
 @pytest.mark.parametrize(
@@ -71,9 +67,9 @@ def test_calendar_rules_by_example() -> None:
 
 def test_business_days_are_not_mistaken_for_daily_with_gaps() -> None:
     weekdays = pd.Series(pd.date_range("2024-01-01", periods=30, freq="B"))
-    assert infer_frequency(weekdays) == "B"
+    assert frequencies.infer_one(weekdays) == "B"
     # Three weekdays only: no weekend was skipped, so nothing says "business days".
-    assert infer_frequency(weekdays.iloc[:3]) == "D"
+    assert frequencies.infer_one(weekdays.iloc[:3]) == "D"
 
 
 def test_recorded_frequency_wins_over_inference(make_series: object) -> None:
@@ -85,10 +81,10 @@ def test_recorded_frequency_wins_over_inference(make_series: object) -> None:
 
 
 def test_legacy_aliases_are_understood() -> None:
-    assert normalise_frequency("M") == "ME"
-    assert normalise_frequency("Q-DEC") == "QE-DEC"
-    assert normalise_frequency("H") == "h"
-    assert normalise_frequency("W") == "W-SUN"
+    assert frequencies.canonical("M") == "ME"
+    assert frequencies.canonical("Q-DEC") == "QE-DEC"
+    assert frequencies.canonical("H") == "h"
+    assert frequencies.canonical("W") == "W-SUN"
 
 
 def test_unknown_frequency_parameter_is_an_input_error() -> None:

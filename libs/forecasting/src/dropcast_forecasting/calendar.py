@@ -14,21 +14,15 @@ from __future__ import annotations
 import pandas as pd
 from pandas.tseries import offsets
 
-from dropcast_common import frequency
+from dropcast_common import frequency as frequencies
 from dropcast_common.params import Params
 
 _DAY = pd.Timedelta(days=1)
 
-# One implementation of a frequency, shared with ingest and Params validation: the
-# names the forecasting core has always used for them.
-to_frequency_offset = frequency.to_offset_or_error
-normalise_frequency = frequency.canonical
-infer_frequency = frequency.infer_one
-
 
 def future_dates(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
     """The ``horizon`` timestamps after ``last`` on the calendar of ``freq``."""
-    offset = to_frequency_offset(freq)
+    offset = frequencies.to_offset_or_error(freq)
     # date_range rolls a start that is off the calendar forward; one extra
     # period covers the case where ``last`` itself is the first element.
     dates = pd.date_range(start=last, periods=horizon + 1, freq=offset)
@@ -41,7 +35,7 @@ def season_length(freq: str) -> int:
     Daily → 7 (a week), business days → 5, weekly → 52, monthly → 12,
     quarterly → 4, yearly → 1, sub-daily → one day's worth of periods.
     """
-    offset = to_frequency_offset(freq)
+    offset = frequencies.to_offset_or_error(freq)
     if isinstance(offset, offsets.BusinessDay):
         return 5
     if isinstance(offset, offsets.Day):  # a calendar day, no longer a Tick in pandas 3
@@ -76,7 +70,7 @@ def without_impossible_seasonality(freq: str, params: Params) -> Params:
     """
     if params.yearly_seasonality != "auto":
         return params
-    offset = to_frequency_offset(freq)
+    offset = frequencies.to_offset_or_error(freq)
     first = pd.Timestamp("2001-01-01") + offset  # on the calendar, then one step further
     if (first + offset) - first >= pd.Timedelta(days=365):
         return params.model_copy(update={"yearly_seasonality": False})

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dropcast_common import frequency as frequencies
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
-from dropcast_forecasting.calendar import normalise_frequency
 from dropcast_forecasting.model import check_holidays_country
 from dropcast_forecasting.pool import parallel
 from dropcast_forecasting.pool.cpus import available_cpus
@@ -53,7 +53,7 @@ class ForecastRun:
 def check_params(params: Params) -> None:
     """Raise InputError for model parameters that can only be checked here (not in Params)."""
     if params.frequency:
-        normalise_frequency(params.frequency)
+        frequencies.canonical(params.frequency)
     if params.holidays_country:
         check_holidays_country(params.holidays_country)
 
@@ -145,7 +145,7 @@ def _valid_frequency(freq: str | None) -> str | None:
     if not freq:
         return None
     try:
-        return normalise_frequency(freq)
+        return frequencies.canonical(freq)
     except InputError:
         log.warning("ignoring unusable recorded frequency %r; inferring it", freq)
         return None

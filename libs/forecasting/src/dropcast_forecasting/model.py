@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dropcast_common import frequency as frequencies
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
-from dropcast_forecasting.calendar import infer_frequency, without_impossible_seasonality
+from dropcast_forecasting.calendar import without_impossible_seasonality
 from dropcast_forecasting.fastprophet import prophet_class
 from dropcast_forecasting.native import forecast as native
 from dropcast_forecasting.native.backend import native_backend
@@ -111,7 +112,7 @@ def fit_prophet(
     # turns it on past two years of history: ten Fourier terms it can never
     # identify, which made a 12-point fit take seconds, not milliseconds. The rule
     # lives in calendar; every caller of fit_prophet gets it, not only series.py.
-    step = infer_frequency(history["ds"]) if params.yearly_seasonality == "auto" else None
+    step = frequencies.infer_one(history["ds"]) if params.yearly_seasonality == "auto" else None
     if step is not None:
         params = without_impossible_seasonality(step, params)
     if params.engine == "native" and native.supports(params):

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dropcast_common import frequency as frequencies
 from dropcast_common.params import Params
 from dropcast_forecasting.backtest import score
 from dropcast_forecasting.calendar import (
     future_dates,
-    infer_frequency,
-    normalise_frequency,
     season_length,
     without_impossible_seasonality,
 )
@@ -214,8 +213,8 @@ def postprocess(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 def _frequency(task: SeriesTask, history: pd.DataFrame) -> str | None:
     if task.frequency:
-        return normalise_frequency(task.frequency)
-    return infer_frequency(history["ds"])
+        return frequencies.canonical(task.frequency)
+    return frequencies.infer_one(history["ds"])
 
 
 def _prophet(

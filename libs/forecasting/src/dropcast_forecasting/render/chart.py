@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dropcast_common import frequency as frequencies
 from dropcast_common.errors import InputError
-from dropcast_forecasting.calendar import season_length, to_frequency_offset
+from dropcast_forecasting.calendar import season_length
 from dropcast_forecasting.render.warnings import interval_name
 
 MAX_PANELS = 12
@@ -199,7 +200,7 @@ def _next_stamps(stamps: pd.DatetimeIndex, frequency: str | None) -> pd.Datetime
     if not frequency:
         return None
     try:
-        offset = to_frequency_offset(frequency)
+        offset = frequencies.to_offset_or_error(frequency)
         with warnings.catch_warnings():
             # Offsets pandas can't shift vectorised warn, then shift one by one.
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
