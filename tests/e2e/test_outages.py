@@ -20,16 +20,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.datagen import daily_series, long_file
+from tests.e2e_support import job_of, log_lines, status_of, storage, wait_final
 
 from dropcast_cli import localclient
 from dropcast_cli import stack as local_stack
 from dropcast_common import naming
-from dropcast_common.status import JobStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.heavy]
 
 OUTAGE_SECONDS = 60
-FINAL = ("done", "failed", "superseded")
 
 
 @pytest.fixture(scope="module")
@@ -83,35 +82,6 @@ def result_messages(subscription: str, job: str) -> list[dict[str, object]]:
             body = json.loads(received.message.data)
             if body.get("job_id") == job:
                 found.append(body)
-
-
-def storage(info: local_stack.StackInfo):  # type: ignore[no-untyped-def]
-    return localclient._client(info)
-
-
-def job_of(info: local_stack.StackInfo, name: str) -> str:
-    blob = storage(info).bucket(info.buckets["input"]).get_blob(name)
-    return naming.job_id(info.buckets["input"], name, int(blob.generation))
-
-
-def status_of(info: local_stack.StackInfo, job: str) -> JobStatus | None:
-    blob = storage(info).bucket(info.buckets["staging"]).get_blob(naming.status_object(job))
-    return None if blob is None else JobStatus.model_validate_json(blob.download_as_bytes())
-
-
-def wait_final(info: local_stack.StackInfo, job: str, timeout: float) -> JobStatus:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = status_of(info, job)
-        if status is not None and status.state in FINAL:
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"job {job} not final after {timeout}s: {status_of(info, job)}")
-
-
-def log_lines(info: local_stack.StackInfo, service: str, job: str, text: str) -> list[str]:
-    lines = Path(info.logs[service]).read_text(errors="replace").splitlines()
-    return [line for line in lines if f"job_id={job}" in line and text in line]
 
 
 def wait_log(
