@@ -275,9 +275,8 @@ def summary(result: Submission) -> str:
         horizon = result.report.get("lineage", {}).get("parameters", {}).get("horizon")
         mase = summ.get("median_mase")
         lines.append(
-            f"series {summ.get('series', status.series)}"
-            f" (prophet {summ.get('prophet', 0)}, fallback {summ.get('fallback', 0)},"
-            f" skipped {summ.get('skipped', 0)})  horizon {horizon}"
+            f"series {summ.get('series', status.series)} ({_models_used(summ)})"
+            f"  horizon {horizon}"
             f"  median backtest MASE {'n/a' if mase is None else f'{mase:.3f}'}"
         )
         lines += format_warnings(result.report)
@@ -356,3 +355,12 @@ class ProgressWatch:
             total=total or None,
             completed=done,
         )
+
+
+def _models_used(summary: dict[str, Any]) -> str:
+    """``ets 3, prophet 1, skipped 0``: how many series each model forecast."""
+    wins = summary.get("wins")
+    if not isinstance(wins, dict):  # a report from before model choice
+        wins = {"prophet": summary.get("prophet", 0), "fallback": summary.get("fallback", 0)}
+    used = [f"{name} {count}" for name, count in sorted(wins.items())]
+    return ", ".join([*used, f"skipped {summary.get('skipped', 0)}"])

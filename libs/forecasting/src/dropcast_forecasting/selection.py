@@ -92,8 +92,19 @@ def select(
         inits: dict[str, Any] = {
             t.candidate: t.init for t in trials if t.failure is None and t.windows
         }
+        # Under model=auto, the form each statsforecast candidate chose at its
+        # first origin; a model asked for by name is that library's own call,
+        # its full search on the whole history (what a user of it would run).
+        forms: dict[str, Any] = {
+            t.candidate: t.windows[0].fitted
+            for t in trials
+            if params.model == "auto"
+            and t.failure is None
+            and t.windows
+            and t.windows[0].fitted is not None
+        }
         try:
-            final, init = _final(winner, history, dates, m, params, inits)
+            final, init = _final(winner, history, dates, m, params, inits, forms)
         except Exception as exc:  # the backtest fitted, the whole history did not
             selected = _simplest(history, dates, m, params, f"{winner} failed: {exc}")
             selected.scores = scores
@@ -158,15 +169,20 @@ def _final(
     m: int,
     params: Params,
     inits: Mapping[str, Any],
+    forms: Mapping[str, Any],
 ) -> tuple[Forecast, Mapping[str, Any] | None]:
-    """The winner refitted on the whole history (Prophet warm from its last window)."""
+    """The winner refitted on the whole history.
+
+    Prophet starts warm from its last window; a statsforecast model keeps
+    the form its backtest chose and estimates its parameters anew.
+    """
     members: tuple[Candidate, ...] = COMBINED if winner == "combination" else (winner,)  # type: ignore[assignment]
     fitted: dict[str, Forecast] = {}
     for member in members:
         if winner == "combination" and member not in inits:
             continue  # a member that failed its backtest is not in the combination
         fitted[member] = candidates.forecast(
-            member, history, dates, m, params, init=inits.get(member)
+            member, history, dates, m, params, init=inits.get(member), like=forms.get(member)
         )
     final = candidates.combine(list(fitted.values())) if winner == "combination" else fitted[winner]
     prophet = fitted.get("prophet")

@@ -235,18 +235,22 @@ def _skipped(series: Sequence[SeriesResult]) -> ReportWarning | None:
 
 
 def _not_backtested(series: Sequence[SeriesResult]) -> ReportWarning | None:
+    # No backtest at all, or (model choice) one on windows shorter than the
+    # horizon: either way the accuracy a whole horizon ahead is not known.
     short = [
         r
         for r in series
-        if r.method != "skipped" and r.backtest is None and "too short" in (r.backtest_note or "")
+        if r.method != "skipped"
+        and "too short" in (r.backtest_note or "")
+        and (r.backtest is None or "hold out a horizon" in (r.backtest_note or ""))
     ]
     if not short:
         return None
     names = [r.series_id for r in short]
     return ReportWarning(
         code="series_too_short",
-        message=f"{_series_count(len(short), of=len(series))} too short to backtest, "
-        f"accuracy unknown: {_listed(names, len(short))} "
+        message=f"{_series_count(len(short), of=len(series))} too short to backtest a whole "
+        f"horizon, accuracy unknown that far ahead: {_listed(names, len(short))} "
         f"({names[0]}: {short[0].backtest_note}).",
         hint="A backtest holds out one horizon: more history or a shorter horizon gives one.",
         count=len(short),
