@@ -25,6 +25,10 @@ from dropcast_forecasting.candidates import AUTO_CANDIDATES, COMBINED, Candidate
 from dropcast_forecasting.fallback import fallback_forecast
 from dropcast_forecasting.results import Backtest, CandidateScore
 
+# The final fit keeps the form a backtest chose when its first origin saw this
+# share of the history or more (see select).
+FORM_REUSE_SHARE = 0.9
+
 
 @dataclass
 class Selected:
@@ -92,16 +96,21 @@ def select(
         inits: dict[str, Any] = {
             t.candidate: t.init for t in trials if t.failure is None and t.windows
         }
-        # Under model=auto, the form each statsforecast candidate chose at its
-        # first origin; a model asked for by name is that library's own call,
-        # its full search on the whole history (what a user of it would run).
+        # Under model=auto, on long series, the form each statsforecast
+        # candidate chose at its first origin, which then saw nearly all the
+        # values the final fit sees (on short ones the held-out windows are a
+        # large share of the history, and choosing the form again pays: M3's
+        # yearly series). A model asked for by name is that library's own
+        # call, its full search on the whole history.
+        reuse_forms = (
+            params.model == "auto"
+            and bool(windows.origins)
+            and windows.origins[0] >= FORM_REUSE_SHARE * len(history)
+        )
         forms: dict[str, Any] = {
             t.candidate: t.windows[0].fitted
             for t in trials
-            if params.model == "auto"
-            and t.failure is None
-            and t.windows
-            and t.windows[0].fitted is not None
+            if reuse_forms and t.failure is None and t.windows and t.windows[0].fitted is not None
         }
         try:
             final, init = _final(winner, history, dates, m, params, inits, forms)
