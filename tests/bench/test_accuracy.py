@@ -31,8 +31,11 @@ def test_quick_accuracy_scores_every_method_on_the_same_series() -> None:
     chosen = {row["model"] for row in results["auto"]["rows"]}
     assert chosen <= {*AUTO_CANDIDATES, "combination", "seasonal_naive", "mean"}
     summary = accuracy.summaries(results)
+    # Nine series decide nothing about sMAPE (one monthly series swings it by
+    # points); the accuracy claims are the full run's (docs/forecasting.md).
+    # Scaled errors still order the default before Prophet and seasonal naive.
     assert summary["auto"]["mase"] <= summary["prophet"]["mase"]
-    assert summary["auto"]["smape"] <= summary["prophet"]["smape"]
+    assert summary["auto"]["mase"] <= summary["seasonal_naive"]["mase"]
     table = accuracy.table(results)
     for kind in ("yearly", "quarterly", "monthly", "all"):
         assert f"| {kind} |" in table
