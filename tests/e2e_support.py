@@ -14,7 +14,7 @@ from dropcast_common.status import JobStatus
 
 def storage(info: local_stack.StackInfo) -> Any:
     """The storage client pointed at the stack's fake-gcs-server."""
-    return localclient._client(info)
+    return localclient.client(info)
 
 
 def job_of(info: local_stack.StackInfo, name: str) -> str:

@@ -20,13 +20,13 @@ NAME = "e2e/warm/visits.csv"
 
 
 def _generation(stack: StackInfo) -> int:
-    blob = localclient._client(stack).bucket(stack.buckets["input"]).get_blob(NAME)
+    blob = localclient.client(stack).bucket(stack.buckets["input"]).get_blob(NAME)
     return int(blob.generation)
 
 
 def _outputs_for(stack: StackInfo, generation: int, timeout: float) -> tuple[dict[str, Any], bytes]:
     """The report and CSV of the upload ``generation`` of NAME, once the CSV (written last) is."""
-    bucket = localclient._client(stack).bucket(stack.buckets["output"])
+    bucket = localclient.client(stack).bucket(stack.buckets["output"])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         csv = bucket.get_blob("e2e/warm/visits.csv")

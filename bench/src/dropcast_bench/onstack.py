@@ -22,7 +22,6 @@ from dropcast_bench.measure import BenchError
 from dropcast_cli import localclient
 from dropcast_cli import stack as local_stack
 from dropcast_common import naming
-from dropcast_common.storage import anonymous_credentials
 
 POLL_SECONDS = 0.25
 
@@ -70,15 +69,8 @@ class Arrival:
 
 
 def _bucket(info: local_stack.StackInfo, kind: str) -> Any:
-    from google.cloud import storage
-
     # The stack's own endpoint, not the environment: several stacks may run in one process.
-    client = storage.Client(
-        project=info.project,
-        credentials=anonymous_credentials(),
-        client_options={"api_endpoint": info.storage_emulator_host},
-    )
-    return client.bucket(info.buckets[kind])
+    return localclient.client(info).bucket(info.buckets[kind])
 
 
 def upload(

@@ -10,7 +10,8 @@ from dropcast_common import naming
 from dropcast_common.storage import anonymous_credentials
 
 
-def _client(info: StackInfo):  # type: ignore[no-untyped-def]
+def client(info: StackInfo):  # type: ignore[no-untyped-def]
+    """A storage client for this stack's fake-gcs-server (the official client, as users use)."""
     from google.cloud import storage
 
     # An explicit endpoint rather than STORAGE_EMULATOR_HOST: talking to one
@@ -24,7 +25,7 @@ def _client(info: StackInfo):  # type: ignore[no-untyped-def]
 
 def upload(info: StackInfo, source: Path, name: str, metadata: dict[str, str] | None = None) -> str:
     """Upload a local file to the input bucket (what ``gcloud storage cp`` does)."""
-    blob = _client(info).bucket(info.buckets["input"]).blob(name)
+    blob = client(info).bucket(info.buckets["input"]).blob(name)
     if metadata:
         blob.metadata = metadata
     blob.upload_from_filename(str(source))
@@ -33,7 +34,7 @@ def upload(info: StackInfo, source: Path, name: str, metadata: dict[str, str] | 
 
 def wait_for_output(info: StackInfo, name: str, timeout: float) -> tuple[str, bytes]:
     """Wait for ``<stem>.csv`` or ``<stem>.error.json`` in the output bucket."""
-    bucket = _client(info).bucket(info.buckets["output"])
+    bucket = client(info).bucket(info.buckets["output"])
     stem = naming.output_stem(name)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
