@@ -87,7 +87,7 @@ def status(
 ) -> None:
     """Show a job's state, progress, outputs or error.
 
-    Exit 0 done, 2 rejected, 1 failed, 3 not finished, 4 no such job.
+    Exit 0 done, 2 rejected, 1 failed, 3 not finished, 4 no such job, 5 superseded.
     """
     target = target_for(env, home, project, outputs)
     store = store_for(target)
@@ -136,7 +136,7 @@ def fetch(
     """Download a finished job's outputs (forecast, chart, report, or error report) to a folder.
 
     Exit 0 done, 2 rejected (the error report is downloaded), 1 failed, 3 not finished, 4 no
-    such job.
+    such job, 5 superseded (nothing to fetch: the newer upload's job has the outputs).
     """
     from dropcast_cli import jobs, submit
 
