@@ -110,7 +110,9 @@ def refit(source: Path, horizon: int) -> dict[str, Any]:
     from dropcast_forecasting.pool.cpus import available_cpus
     from dropcast_tables.normalise import normalise
 
-    params = resolve({"horizon": str(horizon)})
+    # Warm starts and kept backtests are Prophet's (model=auto carries only
+    # Prophet's starting point), so B7 measures model=prophet.
+    params = resolve({"horizon": str(horizon), "model": "prophet"})
     current = normalise(source, source.name, params).frame
     previous = current[current["ds"] < current["ds"].max()]
     workers = available_cpus()
@@ -149,7 +151,9 @@ def on_stack(info: local_stack.StackInfo, data: Path, days: int, series: int) ->
     rounds: list[dict[str, Any]] = []
     for extra, warm in enumerate((None, *ROUNDS)):
         source = _first_days(data, days + extra)
-        metadata = {} if warm in (None, True) else {"dropcast-warm_start": "false"}
+        metadata = {"dropcast-model": "prophet"}
+        if warm is False:
+            metadata["dropcast-warm_start"] = "false"
         started = upload(info, source, NAME, metadata)
         arrival = wait_for_outputs(info, [NAME], TIMEOUT, since=started)[NAME]
         summary = arrival.summary
