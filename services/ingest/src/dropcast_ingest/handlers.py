@@ -6,7 +6,6 @@ import json
 import logging
 import tempfile
 import time
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from dropcast_common.messages import (
 )
 from dropcast_common.params import Params, from_metadata, resolve
 from dropcast_common.pipeline import load as load_pipeline
-from dropcast_common.status import mark
+from dropcast_common.status import JobStatus, mark, parse_time
 from dropcast_common.storage import create_once
 from dropcast_ingest import watchdog
 from dropcast_ingest.bootstrap import IngestDeps
@@ -219,18 +218,21 @@ def stage_and_publish(
     # What the watchdog publishes again if a shard is lost.
     work = json.dumps([m.model_dump(mode="json") for m in messages]).encode()
     _create_once(deps, staging, naming.staging_work(job), work, "application/json")
-    accepted = datetime.now(UTC)
-    Jobs(deps.store, deps.publisher, staging).statuses.update(
-        job,
-        mark(
+
+    def accept(status: JobStatus) -> JobStatus:
+        # The budget runs from the job's own creation time, the one its status states.
+        deadline = watchdog.deadline_for(parse_time(status.created), settings.job_budget_seconds)
+        return mark(
             "accepted",
             shards_total=len(shards),
             series=result.series_count,
             output_bucket=settings.output_bucket,
             output_stem=stem,
-            deadline=watchdog.deadline_for(accepted, settings.job_budget_seconds),
-        ),
-        initial=ref.initial_status(),
+            deadline=deadline,
+        )(status)
+
+    Jobs(deps.store, deps.publisher, staging).statuses.update(
+        job, accept, initial=ref.initial_status()
     )
     published = naming.published_marker(job)
     if deps.store.stat(staging, published) is not None:
