@@ -31,6 +31,7 @@ from dropcast_cli.stack import _fake_gcs_binary
 from dropcast_common import naming, table
 from dropcast_common.messages import OutputLocation, Shard, SourceObject, WorkMessage
 from dropcast_common.params import Params
+from dropcast_common.status import JobStatus
 from dropcast_common.testing import push_body, storage_push_body
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,7 +167,7 @@ def _work(host: str) -> WorkMessage:
     job = naming.job_id(BUCKETS["input"], "img.csv", 1)
     name = naming.staging_shard(job, 0)
     _upload(host, BUCKETS["staging"], name, table.to_parquet(frame))
-    return WorkMessage(
+    message = WorkMessage(
         job_id=job,
         source=SourceObject(bucket=BUCKETS["input"], name="img.csv", generation=1),
         shard=Shard(index=0, count=1, uri=f"gs://{BUCKETS['staging']}/{name}", series=1),
@@ -174,6 +175,20 @@ def _work(host: str) -> WorkMessage:
         output=OutputLocation(bucket=BUCKETS["output"], stem="img"),
         staging_bucket=BUCKETS["staging"],
     )
+    # The status ingest writes before it publishes: forecast refuses work for any other job.
+    accepted = JobStatus(
+        job_id=job,
+        state="accepted",
+        source=f"gs://{BUCKETS['input']}/img.csv",
+        source_generation=1,
+        shards_total=1,
+        output_bucket=BUCKETS["output"],
+        output_stem="img",
+    )
+    _upload(
+        host, BUCKETS["staging"], naming.status_object(job), accepted.model_dump_json().encode()
+    )
+    return message
 
 
 @pytest.mark.heavy
