@@ -40,15 +40,6 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         local_stack.down(home)
 
 
-@pytest.fixture
-def info(home: Path, monkeypatch: pytest.MonkeyPatch) -> local_stack.StackInfo:
-    """This module's stack, with the client libraries pointed at it for this test only."""
-    info = local_stack.read(home)
-    for key, value in info.env().items():
-        monkeypatch.setenv(key, value)
-    return info
-
-
 def count_eventually(
     info: local_stack.StackInfo, service: str, job: str, text: str, expected: int = 1
 ) -> int:

@@ -43,14 +43,6 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def info(home: Path, monkeypatch: pytest.MonkeyPatch) -> local_stack.StackInfo:
-    info = local_stack.read(home)
-    for key, value in info.env().items():
-        monkeypatch.setenv(key, value)
-    return info
-
-
-@pytest.fixture
 def results(info: local_stack.StackInfo) -> Iterator[str]:
     """A pull subscription on the results topic, to count result messages."""
     from google.cloud import pubsub_v1
