@@ -27,6 +27,8 @@ from dropcast_common.safety import unsafe_name_reason
 METADATA_PREFIX = "dropcast-"
 
 Toggle = Literal["auto"] | bool
+# The canonical table's own columns: a regressor column can't take these names.
+RESERVED_REGRESSOR_NAMES = frozenset({"series_id", "ds", "y"})
 
 
 class HintedValueError(ValueError):
@@ -83,6 +85,14 @@ class Params(BaseModel):
     fill_missing: Literal["interpolate", "drop", "zero"] = Field(
         "drop", description="What to do with missing values: Prophet handles gaps, so drop."
     )
+    regressors: tuple[str, ...] | None = Field(
+        None,
+        description="External regressor column(s) of the same file, comma-separated; their "
+        "future values come as rows past each series' last value, with an empty value cell.",
+    )
+    regressor_mode: Literal["additive", "multiplicative"] = Field(
+        "additive", description="How the external regressors combine with the trend."
+    )
     # --- the model --------------------------------------------------------
     model: Literal["auto", "prophet", "ets", "theta", "arima", "seasonal_naive", "combination"] = (
         Field(
@@ -134,11 +144,28 @@ class Params(BaseModel):
         "of periods.",
     )
 
-    @field_validator("value_columns", "id_columns", mode="before")
+    @field_validator("value_columns", "id_columns", "regressors", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("regressors")
+    @classmethod
+    def _regressor_names(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return value
+        if not value:
+            return None
+        reserved = sorted(set(value) & RESERVED_REGRESSOR_NAMES)
+        if reserved:
+            raise HintedValueError(
+                f"{', '.join(reserved)} is a name of the canonical table",
+                "Rename the regressor column in the file (series_id, ds and y are taken).",
+            )
+        if len(set(value)) < len(value):
+            raise ValueError("a regressor is named twice")
         return value
 
     @field_validator("frequency")

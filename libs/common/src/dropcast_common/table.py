@@ -2,6 +2,11 @@
 
 ``series_id: string, ds: timestamp (naive UTC), y: float64``, sorted by
 ``series_id, ds``. It is the only thing ingest hands to forecast.
+
+A file read with ``regressors`` adds one float64 column per regressor, under
+its own name, after the three: every column beyond them is a regressor. Its
+rows past a series' last value (``y`` empty) are then the future values the
+forecast is made with.
 """
 
 from __future__ import annotations
@@ -21,6 +26,20 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = [f.name for f in SCHEMA]
+
+
+def regressor_columns(frame: pd.DataFrame) -> list[str]:
+    """The frame's external regressor columns: every column beyond the canonical three."""
+    return [c for c in frame.columns if c not in COLUMNS]
+
+
+def schema_for(regressors: list[str]) -> pa.Schema:
+    """The canonical schema with one float64 column per regressor (nullable: future gaps)."""
+    return pa.schema(
+        [*SCHEMA, *(pa.field(name, pa.float64(), nullable=True) for name in regressors)]
+    )
+
+
 DEFAULT_SERIES_ID = "y"
 
 
@@ -29,7 +48,7 @@ ROW_GROUP = 1024 * 1024
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:
-    """Serialise a canonical frame (columns series_id, ds, y) to Parquet bytes.
+    """Serialise a canonical frame (series_id, ds, y and any regressors) to Parquet bytes.
 
     Ingest hands over frames already in (series_id, ds) order, so the sort
     runs only when a check of neighbouring rows finds them out of order;
@@ -37,14 +56,16 @@ def to_parquet(frame: pd.DataFrame) -> bytes:
     is never held twice (benchmark B2: 10M rows written in half the time,
     at a 20 % lower peak).
     """
-    ordered = frame[COLUMNS]
+    regressors = regressor_columns(frame)
+    schema = schema_for(regressors)
+    ordered = frame[[*COLUMNS, *regressors]]
     if ordered["series_id"].isna().any() or not is_ordered(ordered):
         ordered = ordered.sort_values(["series_id", "ds"], kind="stable")
     sink = io.BytesIO()
-    with pq.ParquetWriter(sink, SCHEMA, compression="zstd") as writer:
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for low in range(0, max(len(ordered), 1), ROW_GROUP):
             part = ordered.iloc[low : low + ROW_GROUP]
-            writer.write_table(pa.Table.from_pandas(part, schema=SCHEMA, preserve_index=False))
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
     return sink.getvalue()
 
 

@@ -29,6 +29,7 @@ from dropcast_common.errors import InputError
 from dropcast_common.params import Params
 from dropcast_common.table import COLUMNS, DEFAULT_SERIES_ID
 from dropcast_tables import dates, numbers, quality
+from dropcast_tables import regressors as xreg
 from dropcast_tables.limits import Limits
 from dropcast_tables.reader import EncodingMismatchError, MalformedRows, batches, unreadable
 from dropcast_tables.roles import ID_SEPARATOR, DateSpec, Roles, find_roles
@@ -97,7 +98,8 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
     date = _settle_day_month(sniffed, roles.date, limits)
     log_ = quality.QualityLog()
     malformed = MalformedRows()
-    collected = _Collected()
+    collected = _Collected(regressors=list(roles.regressors))
+    empty_cells = xreg.RegressorLog()
     first_line = sniffed.dialect.skip_lines + (2 if sniffed.dialect.header else 1)
     exact_lines = sniffed.dialect.kind == "csv" and not sniffed.dialect.newlines_in_values
     with closing(_prefetched(batches(sniffed, roles.used, limits, malformed))) as blocks:
@@ -106,10 +108,16 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
             log_.rows_read += batch.num_rows
             limits.check_rows(log_.rows_read, name)
             where = _Where(start, first_line if exact_lines else None)
-            log_.rows_used += _collect(batch, roles, date, sniffed, log_, collected, where)
+            log_.rows_used += _collect(
+                batch, roles, date, sniffed, log_, collected, where, empty_cells
+            )
             limits.check_series(len(collected.series), name)
     _refuse_bad_shape(name, log_, malformed, len(roles.values), date)
-    frame, report = quality.clean(collected.into_frame(), params, name)
+    read = collected.into_frame()
+    if roles.regressors:
+        xreg.check_history(read, roles.regressors, name, empty_cells)
+    frame, report = quality.clean(read, params, name)
+    del read
     frame = frame.assign(series_id=_without_unused(frame["series_id"]))
     if params.frequency:
         frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), params.frequency)
@@ -120,6 +128,9 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         frequencies = dict.fromkeys(frame["series_id"].unique().tolist(), step)
     else:
         frequencies = frequency.infer(frame)
+    regressor_report: dict[str, Any] | None = None
+    if roles.regressors:
+        frame, regressor_report = xreg.check_future(frame, params, frequencies, name, empty_cells)
     actions = roles.actions() + _reading_actions(log_, malformed) + report.pop("actions")
     report_out = {
         "source": name,
@@ -154,8 +165,11 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
         "actions": actions,
         "warnings": list(sniffed.warnings),
     }
+    if regressor_report is not None:
+        report_out["regressors"] = regressor_report
+    wanted = [*COLUMNS, *roles.regressors]
     return Normalised(
-        _with_string_ids(frame)[COLUMNS], report_out, frequencies, list(sniffed.warnings)
+        _with_string_ids(frame)[wanted], report_out, frequencies, list(sniffed.warnings)
     )
 
 
@@ -224,13 +238,24 @@ class _Collected:
     stamps: list[np.ndarray] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)
     series: set[str] = field(default_factory=set)
+    # External regressor columns, read beside the values of every series.
+    regressors: list[str] = field(default_factory=list)
+    regressor_values: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
-    def add(self, ids: pa.Array, stamps: np.ndarray, values: np.ndarray) -> None:
+    def add(
+        self,
+        ids: pa.Array,
+        stamps: np.ndarray,
+        values: np.ndarray,
+        regressors: dict[str, np.ndarray] | None = None,
+    ) -> None:
         encoded = ids if pa.types.is_dictionary(ids.type) else pc.dictionary_encode(ids)
         self.series.update(encoded.dictionary.to_pylist())
         self.ids.append(encoded)
         self.stamps.append(stamps)
         self.values.append(values)
+        for column in self.regressors:
+            self.regressor_values.setdefault(column, []).append((regressors or {})[column])
 
     def into_frame(self) -> pd.DataFrame:
         """The collected columns as one frame; the blocks are let go column by column."""
@@ -240,6 +265,7 @@ class _Collected:
                     "series_id": pd.Series([], dtype="str"),
                     "ds": pd.Series([], dtype="datetime64[ns]"),
                     "y": pd.Series([], dtype="float64"),
+                    **{c: pd.Series([], dtype="float64") for c in self.regressors},
                 }
             )
         # Series ids stay categorical (codes sorted like the names) while the
@@ -253,7 +279,11 @@ class _Collected:
         series_id = _sorted_categories(series_id)
         ds = _drain(self.stamps, np.dtype("datetime64[ns]"))
         y = _drain(self.values, np.dtype("float64"))
-        return pd.DataFrame({"series_id": series_id, "ds": ds, "y": y}, copy=False)
+        extra = {
+            c: _drain(self.regressor_values.get(c, []), np.dtype("float64"))
+            for c in self.regressors
+        }
+        return pd.DataFrame({"series_id": series_id, "ds": ds, "y": y, **extra}, copy=False)
 
 
 def _sorted_categories(ids: pd.Series) -> pd.Series:
@@ -299,6 +329,7 @@ def _collect(
     log_: quality.QualityLog,
     collected: _Collected,
     where: _Where,
+    empty_cells: xreg.RegressorLog,
 ) -> int:
     """Add a block's canonical rows; returns how many of its rows gave a value."""
     if date.combine == "periods":
@@ -319,20 +350,63 @@ def _collect(
         keep &= np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=bool)
     every = bool(keep.all())
     valued = np.zeros(batch.num_rows, dtype=bool)
+    extra = {c: _regressor(batch, c, sniffed, keep, where) for c in roles.regressors}
     for column in roles.values:
         cells = batch.column(column)
         values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
         log_.non_numeric.add(int((bad & keep).sum()), _examples(cells, bad & keep, column, where))
         valued |= ~np.isnan(values)
         sid = _value_series_id(ids, column, roles, batch.num_rows)
+        _remember_empty(extra, sid, stamps, keep, where, empty_cells)
         if every:  # the usual block: nothing to drop, nothing to copy
-            collected.add(sid, stamps, values)
+            collected.add(sid, stamps, values, extra)
             continue
         kept = pc.filter(sid, pa.array(keep))
         if ids is not None:  # forget the ids whose every row was dropped
             kept = pc.dictionary_encode(kept.dictionary_decode())
-        collected.add(kept, stamps[keep], values[keep])
+        collected.add(kept, stamps[keep], values[keep], {c: v[keep] for c, v in extra.items()})
     return int((valued & keep).sum())
+
+
+def _regressor(
+    batch: pa.RecordBatch, column: str, sniffed: Sniffed, keep: np.ndarray, where: _Where
+) -> np.ndarray:
+    """A regressor column as floats; a cell that is not a number is refused with its line.
+
+    Unlike a value (whose bad cells are dropped as missing), a regressor's
+    value enters every forecast of its row: a guess would be silently wrong.
+    """
+    cells = batch.column(column)
+    values, bad = numbers.to_float(cells, sniffed.dialect.numbers)
+    bad &= keep
+    if bad.any():
+        first = _examples(cells, bad, column, where, limit=1)[0]
+        raise InputError(
+            "non_numeric_regressor",
+            f"regressor column {column!r} of {sniffed.name} holds {first['value']!r} at "
+            f"{_place(first)}, which is not a number ({int(bad.sum())} such cell(s) in this "
+            "block)",
+            f"Write {column} as numbers (a promotion as 0/1), leave a future cell empty only "
+            "past the horizon, or leave the column out of regressors.",
+            {**first, "count": int(bad.sum())},
+        )
+    return values
+
+
+def _remember_empty(
+    extra: dict[str, np.ndarray],
+    sid: pa.Array,
+    stamps: np.ndarray,
+    keep: np.ndarray,
+    where: _Where,
+    empty_cells: xreg.RegressorLog,
+) -> None:
+    """Note where empty regressor cells are, for an error that names their lines."""
+    for values in extra.values():
+        for index in np.flatnonzero(np.isnan(values) & keep)[:1000]:
+            at = where.at(int(index))
+            place = f"line {at['line']}" if "line" in at else f"row {at['row']}"
+            empty_cells.add(str(sid[int(index)].as_py()), stamps[int(index)], place)
 
 
 def _collect_periods(

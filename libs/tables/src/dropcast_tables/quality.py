@@ -17,6 +17,8 @@ import pandas as pd
 
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
+from dropcast_common.table import regressor_columns
+from dropcast_tables.regressors import future_rows
 
 # Prophet needs at least two dated values to fit a series.
 MIN_POINTS = 2
@@ -73,8 +75,17 @@ def clean(frame: pd.DataFrame, params: Params, name: str) -> tuple[pd.DataFrame,
             "for some rows, not all).",
             {"rows": len(frame)},
         )
+    # With regressors, the rows past a series' last value carry its future
+    # regressor values: they are not missing values, and they stay.
+    future = future_rows(frame) if regressor_columns(frame) else np.zeros(len(frame), bool)
+    ahead = frame[future]
+    frame = frame[~future].reset_index(drop=True) if future.any() else frame
     frame, report["missing_values"] = _missing(frame, params, actions)
     frame, report["too_short"] = _too_short(frame, name, actions)
+    if len(ahead):
+        ahead = ahead[ahead["series_id"].isin(frame["series_id"].unique())]
+        frame = pd.concat([frame, ahead], ignore_index=True)
+        frame = frame.sort_values(["series_id", "ds"], kind="stable", ignore_index=True)
     report["actions"] = actions
     return frame, report
 
@@ -135,9 +146,12 @@ def _duplicates(
     if params.duplicates == "last":
         frame = frame.drop_duplicates(["series_id", "ds"], keep="last", ignore_index=True)
     else:
-        grouped = frame.groupby(["series_id", "ds"], sort=True, observed=True)["y"]
+        groups = frame.groupby(["series_id", "ds"], sort=True, observed=True)
+        grouped = groups["y"]
         y = grouped.mean() if params.duplicates == "mean" else grouped.sum(min_count=1)
-        frame = y.reset_index()
+        # Regressors are levels (a price, a promotion flag): a mean, never a sum.
+        means = [groups[c].mean() for c in regressor_columns(frame)]
+        frame = (pd.concat([y, *means], axis=1) if means else y).reset_index()
     actions.append(f"combined {count} duplicate timestamp rows by {params.duplicates}")
     return frame, info
 

@@ -94,11 +94,13 @@ class Roles:
     ignored: tuple[str, ...] = ()
     # Text columns that describe rows (a weekday, a weather word) but name no series.
     attributes: tuple[str, ...] = ()
+    # External regressors (``regressors``): inputs of every series, not series themselves.
+    regressors: tuple[str, ...] = ()
 
     @property
     def used(self) -> list[str]:
         """Columns the reader must load, in file order of role."""
-        return list(dict.fromkeys([*self.date.columns, *self.ids, *self.values]))
+        return list(dict.fromkeys([*self.date.columns, *self.ids, *self.values, *self.regressors]))
 
     def describe(self) -> dict[str, Any]:
         """For the quality report."""
@@ -110,6 +112,7 @@ class Roles:
             "layout": self.layout,
             "ignored": list(self.ignored),
             "attributes": list(self.attributes),
+            "regressors": list(self.regressors),
         }
 
     def actions(self) -> list[str]:
@@ -139,9 +142,13 @@ def find_roles(sniffed: Sniffed, params: Params) -> Roles:
     if not params.date_column and not any(p.date for p in profiles.values()):
         periods = _periods_as_columns(sniffed, profiles, params)
         if periods is not None:
+            if params.regressors:
+                raise _regressors_need_rows(name)
             return periods
     date = _date_spec(sniffed, profiles, params)
-    rest = [c for c in sniffed.columns if c not in date.columns]
+    regressors = tuple(params.regressors or ())
+    _check_regressor_roles(name, regressors, date, params)
+    rest = [c for c in sniffed.columns if c not in date.columns and c not in regressors]
     rest = [c for c in rest if not _is_row_index(profiles[c]) and not _is_blank(profiles[c])]
     ids, attributes = _ids(sniffed, profiles, rest, date, params)
     layout: Literal["long", "wide"]
@@ -167,9 +174,41 @@ def find_roles(sniffed: Sniffed, params: Params) -> Roles:
     values = _values(name, numeric, params)
     if layout == "wide" and not params.id_columns:
         _refuse_hidden_long_format(sniffed, date, numeric, params)
-    used = {*date.columns, *ids, *values}
+    used = {*date.columns, *ids, *values, *regressors}
     ignored = tuple(c for c in sniffed.columns if c not in used)
-    return Roles(date, tuple(ids), tuple(values), layout, ignored, attributes)
+    return Roles(date, tuple(ids), tuple(values), layout, ignored, attributes, regressors)
+
+
+def _check_regressor_roles(
+    name: str, regressors: tuple[str, ...], date: DateSpec, params: Params
+) -> None:
+    """A regressor column is an input only: not the date, an id or a value to forecast."""
+    taken = {
+        "date_column": set(date.columns),
+        "id_columns": set(params.id_columns or ()),
+        "value_columns": set(params.value_columns or ()),
+    }
+    for parameter, columns in taken.items():
+        both = [c for c in regressors if c in columns]
+        if both:
+            raise InputError(
+                "regressor_role_conflict",
+                f"column(s) {', '.join(map(repr, both))} of {name} are named as regressors "
+                f"and as the {parameter.replace('_', ' ')}",
+                f"A regressor is an input of the forecast, not a series or its date: remove "
+                f"{', '.join(both)} from regressors or from {parameter}.",
+                {"columns": both, "parameter": parameter},
+            )
+
+
+def _regressors_need_rows(name: str) -> InputError:
+    return InputError(
+        "regressors_unsupported_layout",
+        f"{name} has its periods as columns; regressors need one row per date",
+        "Write the file in long format (id,date,value,price,...) or wide format "
+        "(date,a,b,price,...), one row per date, with the regressors as columns.",
+        {"parameter": "regressors"},
+    )
 
 
 def _check_named_columns(sniffed: Sniffed, params: Params) -> None:
@@ -177,13 +216,15 @@ def _check_named_columns(sniffed: Sniffed, params: Params) -> None:
         *([params.date_column] if params.date_column else []),
         *(params.value_columns or ()),
         *(params.id_columns or ()),
+        *(params.regressors or ()),
     ]
     missing = [c for c in named if c not in sniffed.columns]
     if missing:
         raise InputError(
             "unknown_column",
             f"{sniffed.name} has no column named {', '.join(map(repr, missing))}",
-            "Use one of the file's column names in date_column, value_columns and id_columns "
+            "Use one of the file's column names in date_column, value_columns, id_columns "
+            "and regressors "
             f"(the file has: {', '.join(sniffed.columns[:20])}).",
             {"missing": missing, "columns": sniffed.columns},
         )
