@@ -27,8 +27,13 @@ from dropcast_common.safety import unsafe_name_reason
 METADATA_PREFIX = "dropcast-"
 
 Toggle = Literal["auto"] | bool
-# The canonical table's own columns: a regressor column can't take these names.
-RESERVED_REGRESSOR_NAMES = frozenset({"series_id", "ds", "y"})
+# The canonical table's own columns, and the names Prophet keeps for its own
+# (``validate_column_name``): a regressor column can't take these names.
+RESERVED_REGRESSOR_NAMES = frozenset(
+    {"series_id", "ds", "y", "t", "cap", "floor", "y_scaled", "cap_scaled", "trend", "yhat"}
+    | {"holidays", "zeros", "daily", "weekly", "yearly", "additive_terms"}
+    | {"multiplicative_terms", "extra_regressors_additive", "extra_regressors_multiplicative"}
+)
 
 
 class HintedValueError(ValueError):
@@ -162,7 +167,8 @@ class Params(BaseModel):
         if reserved:
             raise HintedValueError(
                 f"{', '.join(reserved)} is a name of the canonical table",
-                "Rename the regressor column in the file (series_id, ds and y are taken).",
+                "Rename the regressor column in the file: dropcast and Prophet use "
+                f"{', '.join(sorted(RESERVED_REGRESSOR_NAMES))} themselves.",
             )
         if len(set(value)) < len(value):
             raise ValueError("a regressor is named twice")

@@ -24,7 +24,14 @@ import pandas as pd
 
 from dropcast_common.params import Params
 from dropcast_forecasting.backtest import naive_scale
-from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_init
+from dropcast_forecasting.model import (
+    fit_prophet,
+    predict_prophet,
+    regressor_values,
+    warm_start_init,
+)
+from dropcast_forecasting.regressors import arima_effects, effects
+from dropcast_forecasting.results import RegressorEffect
 
 log = logging.getLogger("dropcast.forecast.candidates")
 
@@ -53,6 +60,7 @@ class Forecast:
     init: Mapping[str, Any] | None = None  # Prophet's fitted parameters (a warm start)
     fitted: Any = None  # the fitted statsforecast model, to carry to later windows
     own_interval: bool = True  # the spread is the model's own interval (not a stand-in)
+    effects: tuple[RegressorEffect, ...] = ()  # the external regressors' coefficients
 
 
 def min_train(candidate: Candidate, m: int) -> int:
@@ -81,6 +89,7 @@ def forecast(
     init: Mapping[str, Any] | None = None,
     fitted: Any = None,
     like: Any = None,
+    future: np.ndarray | None = None,
 ) -> Forecast:
     """Fit ``candidate`` to ``history`` (ds, y) and forecast it at ``dates``.
 
@@ -89,13 +98,19 @@ def forecast(
     parameters are then applied to this one without estimating them again
     (statsforecast's ``forward``); ``like`` such a model whose *form* (ETS's
     error, trend and season types; Theta's variant) this fit keeps while it
-    estimates the parameters anew. Raises whatever the model raises; the
-    caller drops a candidate that fails.
+    estimates the parameters anew. ``future`` holds the external regressors'
+    values at ``dates`` (Prophet and AutoARIMA take them; see
+    :data:`~dropcast_forecasting.regressors.TAKE_REGRESSORS`). Raises
+    whatever the model raises; the caller drops a candidate that fails.
     """
     h = len(dates)
     if candidate == "prophet":
-        return _prophet(history, dates, m, params, init)
+        return _prophet(history, dates, m, params, init, future)
     y = history["y"].to_numpy(dtype="float64")[-stats_history(m) :]
+    past = regressor_values(history, params)
+    exogenous: dict[str, Any] = {}
+    if past is not None and future is not None:
+        exogenous = {"X": past[-stats_history(m) :]}
     level = _level(params.interval_width)
     with warnings.catch_warnings():
         # statsforecast divides by zero degrees of freedom on its tiniest
@@ -103,10 +118,11 @@ def forecast(
         warnings.simplefilter("ignore", RuntimeWarning)
         if fitted is not None:
             model = fitted
-            out = model.forward(y=y, h=h, level=[level])
+            ahead = {"X_future": future} if exogenous else {}
+            out = model.forward(y=y, h=h, level=[level], **exogenous, **ahead)
         else:
-            model = _statsforecast_model(candidate, m, like).fit(y=y)
-            out = model.predict(h=h, level=[level])
+            model = _statsforecast_model(candidate, m, like).fit(y=y, **exogenous)
+            out = model.predict(h=h, level=[level], **({"X": future} if exogenous else {}))
     key = str(level)
     prediction = np.asarray(out["mean"], dtype="float64")
     spread = (np.asarray(out[f"hi-{key}"]) - np.asarray(out[f"lo-{key}"])) / 2
@@ -114,7 +130,8 @@ def forecast(
         raise ValueError(f"{candidate} forecast holds non-finite values")
     # Seasonal naive has no parameters to carry (nor a ``forward``): it refits, for free.
     carried = model if hasattr(model, "forward") else None
-    return Forecast(prediction, np.asarray(spread, dtype="float64"), fitted=carried)
+    found = tuple(arima_effects(model, params)) if exogenous else ()
+    return Forecast(prediction, np.asarray(spread, dtype="float64"), fitted=carried, effects=found)
 
 
 def stats_history(m: int) -> int:
@@ -145,6 +162,7 @@ def _prophet(
     m: int,
     params: Params,
     init: Mapping[str, Any] | None,
+    future: np.ndarray | None = None,
 ) -> Forecast:
     # No interval sampling: calibration from the backtest gives the interval,
     # and skipping the samples is most of a prediction's cost.
@@ -156,12 +174,13 @@ def _prophet(
             raise
         log.debug("warm start refused; fitting cold")
         model = fit_prophet(history, params, uncertainty_samples=0)
-    frame = predict_prophet(model, dates, params)
+    frame = predict_prophet(model, dates, params, future)
     prediction = frame["prediction"].to_numpy(dtype="float64")
     if not np.isfinite(prediction).all():
         raise ValueError("the Prophet forecast holds non-finite values")
     spread = naive_spread(history["y"].to_numpy(), m, len(dates))
-    return Forecast(prediction, spread, _init(model), own_interval=False)
+    found = tuple(effects(model, history, params))
+    return Forecast(prediction, spread, _init(model), own_interval=False, effects=found)
 
 
 def naive_spread(y: np.ndarray, m: int, h: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from dropcast_forecasting.model import check_holidays_country
 from dropcast_forecasting.pool import parallel
 from dropcast_forecasting.pool.cpus import available_cpus
 from dropcast_forecasting.results import SeriesResult
+from dropcast_forecasting.selection import takes_regressors
 from dropcast_forecasting.series import FRAME_COLUMNS, SeriesTask
 from dropcast_forecasting.warmstart import Carried
 
@@ -56,6 +57,15 @@ def check_params(params: Params) -> None:
         frequencies.canonical(params.frequency)
     if params.holidays_country:
         check_holidays_country(params.holidays_country)
+    if params.regressors and params.model != "auto" and not takes_regressors(params.model, params):
+        raise InputError(
+            "model_takes_no_regressors",
+            f"model={params.model} can't forecast with the regressors "
+            f"{', '.join(params.regressors)} (regressor_mode={params.regressor_mode})",
+            "Use model=auto or model=prophet with regressors (model=arima for additive "
+            "ones), or leave regressors out to use this model.",
+            {"parameter": "model", "value": params.model},
+        )
 
 
 def run_forecast(
@@ -125,9 +135,11 @@ def build_tasks(
 ) -> list[SeriesTask]:
     """One task per series, in series_id order; compact numpy arrays, cheap to send to a worker."""
     tasks = []
+    names = list(params.regressors or ())
     for series_id, group in canonical.groupby("series_id", sort=True):
         ordered = group if group["ds"].is_monotonic_increasing else group.sort_values("ds")
         sid = str(series_id)
+        regressors = ordered[names].to_numpy(dtype="float64") if names else None
         tasks.append(
             SeriesTask(
                 series_id=sid,
@@ -135,6 +147,7 @@ def build_tasks(
                 y=ordered["y"].to_numpy(dtype="float64", na_value=np.nan),
                 frequency=params.frequency or _valid_frequency(frequencies.get(sid)),
                 previous=previous.get(sid),
+                regressors=regressors,
             )
         )
     return tasks

@@ -92,7 +92,18 @@ def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> 
         country = params.holidays_country.upper()
         _holiday_names(country)  # validates once per process instead of once per model
         model.add_country_holidays(country_name=country)
+    for name in params.regressors or ():
+        # Prophet's defaults otherwise: prior scale 10, standardize="auto".
+        model.add_regressor(name, mode=params.regressor_mode)
     return model
+
+
+def regressor_values(frame: pd.DataFrame, params: Params) -> np.ndarray | None:
+    """The regressor columns of ``frame`` as a (rows, regressors) matrix; None without any."""
+    names = list(params.regressors or ())
+    if not names:
+        return None
+    return frame[names].to_numpy(dtype="float64")
 
 
 def fit_prophet(
@@ -102,7 +113,7 @@ def fit_prophet(
     init: Mapping[str, Any] | None = None,
     uncertainty_samples: int | None = None,
 ) -> Any:
-    """Fit Prophet to ``history`` (columns ds, y).
+    """Fit Prophet to ``history`` (columns ds, y, and each of ``params.regressors``).
 
     ``init`` is a warm start: the Stan parameters of an earlier fit of the
     same series (see :func:`warm_start_init`), which Prophet's optimiser
@@ -123,12 +134,13 @@ def fit_prophet(
                 params,
                 init=init,
                 uncertainty_samples=uncertainty_samples,
+                regressors=regressor_values(history, params),
             )
         except native.NotConvergedError as exc:
             log.warning("native fit did not converge (%s); fitting with cmdstan", exc)
             params = params.model_copy(update={"engine": "cmdstan"})
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
-    frame = _with_bounds(history[["ds", "y"]], params)
+    frame = _with_bounds(history[["ds", "y", *(params.regressors or ())]], params)
     if init is not None:
         model.fit(frame, init=dict(init))
     else:
@@ -136,14 +148,21 @@ def fit_prophet(
     return model
 
 
-def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.DataFrame:
+def predict_prophet(
+    model: Any,
+    dates: pd.DatetimeIndex,
+    params: Params,
+    regressors: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Predict at ``dates``: columns date, prediction, prediction_lower, prediction_upper.
 
+    ``regressors`` (dates, regressors) are the regressors' values at ``dates``
+    (see :func:`regressor_values`), needed when ``params.regressors`` is set.
     Without uncertainty samples Prophet computes no interval; the bounds are
     then NaN (empty cells in the CSV) rather than a fake zero-width band.
     """
     if isinstance(model, native.NativeFit):
-        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"))
+        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors)
         return pd.DataFrame(
             {
                 "date": forecast.ds,
@@ -153,6 +172,10 @@ def predict_prophet(model: Any, dates: pd.DatetimeIndex, params: Params) -> pd.D
             }
         )
     future = _with_bounds(pd.DataFrame({"ds": dates}), params)
+    for j, name in enumerate(params.regressors or ()):
+        if regressors is None:
+            raise ValueError("this model has regressors: their values at the dates are needed")
+        future[name] = np.asarray(regressors, dtype="float64").reshape(len(future), -1)[:, j]
     predicted = model.predict(future)
     nan = np.full(len(predicted), np.nan)
     return pd.DataFrame(

@@ -56,6 +56,22 @@ class CandidateScore(BaseModel):
     note: str | None = Field(None, description="Why the candidate has no scores.")
 
 
+class RegressorEffect(BaseModel):
+    """One external regressor's fitted effect on one series (see regressors.effects)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    mode: str = Field(description="additive or multiplicative.")
+    coef: float = Field(
+        description="Change in the prediction per unit of the regressor (additive), or the "
+        "proportional change of the trend per unit (multiplicative)."
+    )
+    coef_lower: float | None = Field(None, description="Lower end of the coefficient's interval.")
+    coef_upper: float | None = Field(None, description="Upper end of the coefficient's interval.")
+    standardised: bool = Field(description="Whether the fit standardised the column (not 0/1).")
+
+
 class SeriesResult(BaseModel):
     """How one series was forecast, how long it took and how accurate it was."""
 
@@ -90,4 +106,9 @@ class SeriesResult(BaseModel):
     )
     interval_multiplier: float | None = Field(
         None, description="Calibration factor applied to the model's own interval spread."
+    )
+    regressors: list[RegressorEffect] = Field(
+        default_factory=list,
+        description="Each external regressor's coefficient and interval (empty when the "
+        "chosen model gives none).",
     )

@@ -28,6 +28,7 @@ from dropcast_forecasting.candidates import (
     forecast,
     min_train,
 )
+from dropcast_forecasting.model import regressor_values
 from dropcast_forecasting.results import Backtest, CandidateScore
 
 # Windows per series: three origins rank candidates far better than one
@@ -110,9 +111,13 @@ def run(
         first_fit = None
         for origin in windows.origins:
             train = history.iloc[:origin]
-            dates = pd.DatetimeIndex(history["ds"].iloc[origin : origin + windows.length])
+            held_out = history.iloc[origin : origin + windows.length]
+            dates = pd.DatetimeIndex(held_out["ds"])
+            ahead = regressor_values(held_out, params)  # the regressors' known values, if any
             try:
-                result = forecast(candidate, train, dates, m, params, init=init, fitted=first_fit)
+                result = forecast(
+                    candidate, train, dates, m, params, init=init, fitted=first_fit, future=ahead
+                )
             except Exception as exc:  # a model failing is this candidate's problem only
                 trial = Trial(candidate, failure=_describe(exc))
                 failures[candidate] = trial.failure or ""

@@ -23,7 +23,7 @@ from dropcast_common.params import Params
 from dropcast_forecasting import calibration, candidates, choice, rolling
 from dropcast_forecasting.candidates import AUTO_CANDIDATES, COMBINED, Candidate, Forecast
 from dropcast_forecasting.fallback import fallback_forecast
-from dropcast_forecasting.results import Backtest, CandidateScore
+from dropcast_forecasting.results import Backtest, CandidateScore, RegressorEffect
 
 # The final fit keeps the form a backtest chose when its first origin saw this
 # share of the history or more (see select).
@@ -47,6 +47,7 @@ class Selected:
     init: Mapping[str, Any] | None = None  # Prophet's last fit, for the next upload
     init_observations: int = 0  # the values that fit saw (the first ones of the history)
     seconds: dict[str, float] = field(default_factory=dict)
+    effects: list[RegressorEffect] = field(default_factory=list)  # external regressors
 
 
 def candidates_for(params: Params) -> tuple[Candidate, ...]:
@@ -56,6 +57,8 @@ def candidates_for(params: Params) -> tuple[Candidate, ...]:
     user who asks for them gets Prophet alone (still backtested, calibrated).
     """
     model = params.model
+    if model == "auto" and params.regressors:
+        return regressor_candidates(params)
     if model == "auto" and (params.growth == "logistic" or params.holidays_country):
         return ("prophet",)
     if model == "auto":
@@ -65,14 +68,36 @@ def candidates_for(params: Params) -> tuple[Candidate, ...]:
     return (model,)
 
 
+def regressor_candidates(params: Params) -> tuple[Candidate, ...]:
+    """``model=auto`` for a file with regressors: only the models that take them.
+
+    AutoARIMA takes them as exogenous columns, added to its forecast, so it is
+    no candidate when they multiply the trend; a logistic trend or country
+    holidays are Prophet's alone, as without regressors.
+    """
+    multiplicative = params.regressor_mode == "multiplicative"
+    if multiplicative or params.growth == "logistic" or params.holidays_country:
+        return ("prophet",)
+    return ("prophet", "arima")
+
+
+def takes_regressors(model: str, params: Params) -> bool:
+    """Whether ``model`` (by name) can forecast with the file's regressors."""
+    return model in regressor_candidates(params.model_copy(update={"holidays_country": None}))
+
+
 def select(
     history: pd.DataFrame,
     dates: pd.DatetimeIndex,
     m: int,
     params: Params,
     previous_init: Mapping[str, Any] | None = None,
+    future: np.ndarray | None = None,
 ) -> Selected:
-    """Backtest, choose, refit and calibrate; never raises for a bad series."""
+    """Backtest, choose, refit and calibrate; never raises for a bad series.
+
+    ``future``: the external regressors' values at ``dates``, when the file has them.
+    """
     started = time.perf_counter()
     wanted = candidates_for(params)
     windows = rolling.plan(len(history), len(dates), m, wanted)
@@ -113,7 +138,7 @@ def select(
             if reuse_forms and t.failure is None and t.windows and t.windows[0].fitted is not None
         }
         try:
-            final, init = _final(winner, history, dates, m, params, inits, forms)
+            final, init = _final(winner, history, dates, m, params, inits, forms, future)
         except Exception as exc:  # the backtest fitted, the whole history did not
             selected = _simplest(history, dates, m, params, f"{winner} failed: {exc}")
             selected.scores = scores
@@ -146,6 +171,7 @@ def select(
                 backtest_note=windows.note,
                 multiplier=q,
                 init=init,
+                effects=list(final.effects),
             )
     if selected.init is not None:
         selected.init_observations = len(history)
@@ -179,6 +205,7 @@ def _final(
     params: Params,
     inits: Mapping[str, Any],
     forms: Mapping[str, Any],
+    future: np.ndarray | None = None,
 ) -> tuple[Forecast, Mapping[str, Any] | None]:
     """The winner refitted on the whole history.
 
@@ -191,7 +218,14 @@ def _final(
         if winner == "combination" and member not in inits:
             continue  # a member that failed its backtest is not in the combination
         fitted[member] = candidates.forecast(
-            member, history, dates, m, params, init=inits.get(member), like=forms.get(member)
+            member,
+            history,
+            dates,
+            m,
+            params,
+            init=inits.get(member),
+            like=forms.get(member),
+            future=future,
         )
     final = candidates.combine(list(fitted.values())) if winner == "combination" else fitted[winner]
     prophet = fitted.get("prophet")
@@ -204,4 +238,6 @@ def _simplest(
     """Seasonal naive or the mean, for a series no candidate could be backtested on."""
     y = history["y"].to_numpy(dtype="float64")
     fb = fallback_forecast(y, m, len(dates), params.interval_width, params.uncertainty_samples > 0)
+    if params.regressors:
+        why += "; this fallback takes no regressors"
     return Selected(fb.method, fb.prediction, fb.lower, fb.upper, reason=why, backtest_note=why)

@@ -31,8 +31,15 @@ from dropcast_forecasting.calendar import (
 )
 from dropcast_forecasting.candidates import WARM_START_MIN_VALUES
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
-from dropcast_forecasting.model import fit_prophet, predict_prophet, started_warm, warm_start_init
-from dropcast_forecasting.results import Backtest, SeriesResult
+from dropcast_forecasting.model import (
+    fit_prophet,
+    predict_prophet,
+    regressor_values,
+    started_warm,
+    warm_start_init,
+)
+from dropcast_forecasting.regressors import effects
+from dropcast_forecasting.results import Backtest, RegressorEffect, SeriesResult
 from dropcast_forecasting.selection import select
 from dropcast_forecasting.warmstart import Carried, history_digest, reusable_backtest
 
@@ -55,6 +62,9 @@ class SeriesTask:
     y: np.ndarray  # float64, NaN for a missing value
     frequency: str | None = None  # None: inferred from ds
     previous: Carried | None = None  # what the last upload of the same object left (warm start)
+    # (rows, len(params.regressors)) beside ds: the external regressors, whose rows
+    # past the last value of y are their future values (and set the horizon).
+    regressors: np.ndarray | None = None
 
 
 @dataclass
@@ -86,34 +96,45 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     """Forecast ``task`` with ``params``; never raises for a bad series."""
     keep = ~np.isnan(task.y)
     history = pd.DataFrame({"ds": task.ds[keep], "y": task.y[keep]})
+    future: np.ndarray | None = None
+    if task.regressors is not None and params.regressors:
+        history, future, params = _with_regressors(task, keep, params)
     n = len(history)
     info: dict[str, Any] = {"series_id": task.series_id, "observations": n}
     if n:
         info["start"] = str(history["ds"].iloc[0])
         info["end"] = str(history["ds"].iloc[-1])
     frequency = _frequency(task, history)
-    if n < MIN_OBSERVATIONS or frequency is None:
+    if n < MIN_OBSERVATIONS or frequency is None or (future is not None and not len(future)):
         why = f"needs at least {MIN_OBSERVATIONS} values with distinct dates to forecast, has {n}"
+        if future is not None and not len(future):
+            why = "has no future rows with the regressors' values to forecast with"
         return SeriesOutcome(SeriesResult(method="skipped", reason=why, **info), None)
     info["frequency"] = frequency
-    dates = future_dates(history["ds"].iloc[-1], frequency, params.horizon)
+    if future is not None:
+        dates = pd.DatetimeIndex(task.ds[len(task.ds) - len(future) :])
+    else:
+        dates = future_dates(history["ds"].iloc[-1], frequency, params.horizon)
     m = season_length(frequency)
     params = without_impossible_seasonality(frequency, params)
     if params.model != "prophet":
-        return _selected(task, history, dates, m, params, info)
+        return _selected(task, history, dates, m, params, info, future)
 
     timings = {"fit": 0.0, "predict": 0.0}
     frame: pd.DataFrame | None = None
     reason: str | None = None
     fitted: dict[str, Any] | None = None
     warm = False
+    found: list[RegressorEffect] = []
     if n < MIN_PROPHET_OBSERVATIONS:
         reason = f"too short for Prophet: {n} values, needs {MIN_PROPHET_OBSERVATIONS}"
     else:
         try:
-            frame, fitted, warm = _prophet(history, dates, params, task, timings)
+            frame, fitted, warm, found = _prophet(history, dates, params, task, timings, future)
         except Exception as exc:  # any Prophet/Stan failure is this series' problem only
             reason = f"Prophet failed: {_describe(exc)}"
+    if reason and params.regressors:
+        reason += "; its fallback forecast takes no regressors"
     if frame is None:
         started = time.perf_counter()
         fb = fallback_forecast(
@@ -147,6 +168,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         backtest_note=note,
         backtest_age=age,
         warm_start=warm,
+        regressors=found,
         **info,
     )
     carry = None
@@ -169,11 +191,12 @@ def _selected(
     m: int,
     params: Params,
     info: dict[str, Any],
+    future: np.ndarray | None = None,
 ) -> SeriesOutcome:
     """``model`` other than prophet: the candidates' backtest decides (see selection)."""
     previous = task.previous.init if task.previous is not None else None
     with seeded(task.series_id):
-        chosen = select(history, dates, m, params, previous)
+        chosen = select(history, dates, m, params, previous, future)
     frame = pd.DataFrame(
         dict(
             zip(FRAME_COLUMNS, (dates, chosen.prediction, chosen.lower, chosen.upper), strict=True)
@@ -191,6 +214,7 @@ def _selected(
         backtest=chosen.backtest,
         backtest_note=chosen.backtest_note,
         warm_start=False,
+        regressors=chosen.effects,
         **info,
     )
     carry = None
@@ -199,6 +223,23 @@ def _selected(
         ds, y = history["ds"].to_numpy()[:seen], history["y"].to_numpy()[:seen]
         carry = Carried(chosen.init, seen, history_digest(ds, y), info["frequency"])
     return SeriesOutcome(result, postprocess(frame, params), carry)
+
+
+def _with_regressors(
+    task: SeriesTask, keep: np.ndarray, params: Params
+) -> tuple[pd.DataFrame, np.ndarray, Params]:
+    """The history with its regressor columns, the future regressor rows, and the params
+    whose horizon is the number of those rows (ingest cut them to the horizon rule)."""
+    assert task.regressors is not None
+    values = np.asarray(task.regressors, dtype="float64").reshape(len(task.ds), -1)
+    last = int(np.flatnonzero(keep)[-1]) if keep.any() else len(keep) - 1
+    names = list(params.regressors or ())
+    history = pd.DataFrame({"ds": task.ds[keep], "y": task.y[keep]})
+    for j, name in enumerate(names):
+        history[name] = values[keep, j]
+    future = values[last + 1 :]
+    horizon = len(future) if len(future) else params.horizon
+    return history, future, params.model_copy(update={"horizon": horizon})
 
 
 def postprocess(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
@@ -223,20 +264,22 @@ def _prophet(
     params: Params,
     task: SeriesTask,
     timings: dict[str, float],
-) -> tuple[pd.DataFrame, dict[str, Any], bool]:
+    future: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any], bool, list[RegressorEffect]]:
     """The forecast, the fitted parameters (a warm start for the backtest refit and the
-    next upload) and whether the fit started from the previous upload's parameters."""
+    next upload), whether the fit started from the previous upload's parameters, and
+    the regressors' effects."""
     started = time.perf_counter()
     init = task.previous.init if task.previous is not None else None
     model, warm = _fit_from(history, params, init)
     fitted = time.perf_counter()
     with seeded(task.series_id):
-        frame = predict_prophet(model, dates, params)
+        frame = predict_prophet(model, dates, params, future)
     timings["fit"] = fitted - started
     timings["predict"] = time.perf_counter() - fitted
     if not np.isfinite(frame["prediction"].to_numpy()).all():
         raise ValueError("the forecast holds non-finite values")
-    return frame, warm_start_init(model), warm
+    return frame, warm_start_init(model), warm, effects(model, history, params)
 
 
 def _fit_from(
@@ -285,7 +328,8 @@ def _backtest(
             # Point forecasts only: the metrics don't use intervals, and
             # skipping the sampling halves the cost of the refit.
             model = _refit(train, params, fitted)
-            frame = predict_prophet(model, pd.DatetimeIndex(test["ds"]), params)
+            test_dates = pd.DatetimeIndex(test["ds"])
+            frame = predict_prophet(model, test_dates, params, regressor_values(test, params))
         except Exception as exc:  # the forecast stands; only its backtest is missing
             return None, f"backtest refit failed: {_describe(exc)}"
     else:

@@ -5,7 +5,9 @@ Each function is the array form of one step of ``Prophet.fit`` and
 Prophet's order, so the Stan data it builds is bit-identical to Prophet's
 (a test compares them) without a DataFrame per step. It covers linear and
 flat growth with the built-in seasonalities; holidays (and logistic
-growth) go through Prophet itself with the native backend.
+growth) go through Prophet itself with the native backend. External
+regressors are columns after the seasonalities', standardised as Prophet's
+``add_regressor(standardize="auto")`` does.
 """
 
 from __future__ import annotations
@@ -34,6 +36,21 @@ class Seasonality:
 
 
 @dataclass(frozen=True)
+class Regressor:
+    """One external regressor column: how it is standardised, combined and shrunk."""
+
+    name: str
+    mu: float
+    std: float
+    multiplicative: bool
+    prior_scale: float
+
+
+# Prophet's prior scale for a regressor added without one (``holidays_prior_scale``).
+REGRESSOR_PRIOR_SCALE = 10.0
+
+
+@dataclass(frozen=True)
 class Layout:
     """What a fit fixes from its history and every prediction reuses."""
 
@@ -47,15 +64,32 @@ class Layout:
     seasonalities: tuple[Seasonality, ...]
     prior_scale: float
     changepoint_prior_scale: float
+    regressors: tuple[Regressor, ...] = ()
 
     def t(self, ds_ns: np.ndarray) -> np.ndarray:
         """Scaled time (``setup_dataframe``'s ``t``)."""
         return (ds_ns - self.start).astype("float64") / self.t_scale
 
-    def features(self, ds_ns: np.ndarray) -> np.ndarray:
-        """The feature matrix X (``make_all_seasonality_features``), Prophet's columns in order."""
+    def features(self, ds_ns: np.ndarray, regressors: np.ndarray | None = None) -> np.ndarray:
+        """The feature matrix X (``make_all_seasonality_features``), Prophet's columns in order.
+
+        ``regressors`` (rows, regressors) holds the raw regressor values at ``ds_ns``,
+        in the layout's order; they come after the seasonal terms, as in Prophet.
+        """
+        seasonal = self._seasonal(ds_ns)
+        if not self.regressors:
+            return seasonal if seasonal is not None else np.zeros((len(ds_ns), 1))
+        if regressors is None:
+            raise ValueError("this model has regressors: their values at the dates are needed")
+        values = np.asarray(regressors, dtype="float64").reshape(len(ds_ns), -1)
+        mu = np.array([r.mu for r in self.regressors])
+        std = np.array([r.std for r in self.regressors])
+        standardised = (values - mu) / std
+        return standardised if seasonal is None else np.hstack([seasonal, standardised])
+
+    def _seasonal(self, ds_ns: np.ndarray) -> np.ndarray | None:
         if not self.seasonalities:
-            return np.zeros((len(ds_ns), 1))  # Prophet's placeholder column "zeros"
+            return None  # Prophet's placeholder column "zeros" when nothing else is there
         days = ds_ns.astype("float64") / 1e9 / 86_400  # total_seconds() / (24 * 60 * 60)
         x_t = np.pi * 2 * days
         blocks = []
@@ -71,15 +105,25 @@ class Layout:
     def indicators(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Prior scales, additive and multiplicative indicators per feature column."""
         width = sum(2 * s.order for s in self.seasonalities)
-        if width == 0:
+        if width == 0 and not self.regressors:
             return np.ones(1), np.zeros(1), np.zeros(1)
         on, off = np.ones(width), np.zeros(width)
         sigmas = np.full(width, self.prior_scale)
-        return (sigmas, off, on) if self.multiplicative else (sigmas, on, off)
+        s_a, s_m = (off, on) if self.multiplicative else (on, off)
+        extra = self.regressors
+        sigmas = np.concatenate([sigmas, [r.prior_scale for r in extra]])
+        s_m = np.concatenate([s_m, [float(r.multiplicative) for r in extra]])
+        s_a = np.concatenate([s_a, [float(not r.multiplicative) for r in extra]])
+        return sigmas, s_a, s_m
 
 
-def layout(ds_ns: np.ndarray, y: np.ndarray, params: Params) -> Layout:
-    """Fix scales, seasonalities and changepoints from a sorted history (``preprocess``)."""
+def layout(
+    ds_ns: np.ndarray, y: np.ndarray, params: Params, regressors: np.ndarray | None = None
+) -> Layout:
+    """Fix scales, seasonalities and changepoints from a sorted history (``preprocess``).
+
+    ``regressors`` (rows, len(params.regressors)): the history's regressor values.
+    """
     if params.growth not in ("linear", "flat"):
         raise ValueError(f"the array path does not build {params.growth} growth")
     start, end = int(ds_ns[0]), int(ds_ns[-1])
@@ -99,10 +143,38 @@ def layout(ds_ns: np.ndarray, y: np.ndarray, params: Params) -> Layout:
         seasonalities=_seasonalities(ds_ns, params),
         prior_scale=params.seasonality_prior_scale,
         changepoint_prior_scale=params.changepoint_prior_scale,
+        regressors=_regressors(params, regressors),
     )
 
 
-def stan_data(lay: Layout, ds_ns: np.ndarray, y: np.ndarray) -> StanData:
+def _regressors(params: Params, values: np.ndarray | None) -> tuple[Regressor, ...]:
+    """``initialize_scales`` for extra regressors, with ``standardize="auto"``.
+
+    A 0/1 column (or one with a single value) is left as it is; any other is
+    centred on its mean and divided by its sample standard deviation
+    (pandas' ``std``, ddof 1), computed over the history.
+    """
+    names = params.regressors or ()
+    if not names:
+        return ()
+    if values is None:
+        raise ValueError("the model has regressors but no values were given for them")
+    matrix = np.asarray(values, dtype="float64").reshape(-1, len(names))
+    multiplicative = params.regressor_mode == "multiplicative"
+    out = []
+    for j, name in enumerate(names):
+        column = matrix[:, j]
+        unique = np.unique(column)
+        mu, std = 0.0, 1.0
+        if len(unique) >= 2 and not (len(unique) == 2 and set(unique.tolist()) == {0.0, 1.0}):
+            mu, std = float(column.mean()), float(column.std(ddof=1))
+        out.append(Regressor(name, mu, std, multiplicative, REGRESSOR_PRIOR_SCALE))
+    return tuple(out)
+
+
+def stan_data(
+    lay: Layout, ds_ns: np.ndarray, y: np.ndarray, regressors: np.ndarray | None = None
+) -> StanData:
     """The Stan program's data for the history (``Prophet.fit``'s ``dat``)."""
     sigmas, s_a, s_m = lay.indicators()
     return StanData(
@@ -110,7 +182,7 @@ def stan_data(lay: Layout, ds_ns: np.ndarray, y: np.ndarray) -> StanData:
         y=y / lay.y_scale,  # (y - floor) / y_scale with floor 0
         cap=np.zeros(len(y)),
         t_change=lay.changepoints_t,
-        X=lay.features(ds_ns),
+        X=lay.features(ds_ns, regressors),
         sigmas=sigmas,
         s_a=s_a,
         s_m=s_m,

@@ -52,12 +52,16 @@ class NativeFit:
     def __post_init__(self) -> None:
         self.params = self.point.as_params()  # Prophet's layout, read by warm starts
 
-    def predict(self, ds: np.ndarray) -> Prediction:
-        """``Prophet.predict`` at the dates ``ds`` (ascending datetime64)."""
+    def predict(self, ds: np.ndarray, regressors: np.ndarray | None = None) -> Prediction:
+        """``Prophet.predict`` at the dates ``ds`` (ascending datetime64).
+
+        ``regressors`` (dates, regressors): the regressors' values at ``ds``,
+        needed when the model has regressors.
+        """
         ds_ns = np.asarray(ds, dtype="datetime64[ns]").view("int64")
         lay, p = self.layout, self.point
         t = lay.t(ds_ns)
-        X = lay.features(ds_ns)
+        X = lay.features(ds_ns, regressors)
         _, s_a, s_m = lay.indicators()
         expected = self._trend(t)
         trend = expected * lay.y_scale
@@ -76,11 +80,13 @@ class NativeFit:
         lower, upper = pct(samples.T, [lower_p, upper_p], axis=1)
         return Prediction(ds_ns.view("datetime64[ns]"), yhat, lower, upper)
 
-    def predictive_samples(self, ds: np.ndarray) -> np.ndarray:
+    def predictive_samples(
+        self, ds: np.ndarray, regressors: np.ndarray | None = None
+    ) -> np.ndarray:
         """Draws of y at ``ds``, (samples, dates): what Prophet's ``predictive_samples`` gives."""
         ds_ns = np.asarray(ds, dtype="datetime64[ns]").view("int64")
         t = self.layout.t(ds_ns)
-        X = self.layout.features(ds_ns)
+        X = self.layout.features(ds_ns, regressors)
         _, s_a, s_m = self.layout.indicators()
         additive = (X @ (self.point.beta * s_a)) * self.layout.y_scale
         return self._samples(t, self._trend(t), additive, X @ (self.point.beta * s_m))
@@ -149,11 +155,13 @@ def fit(
     *,
     init: Any = None,
     uncertainty_samples: int | None = None,
+    regressors: np.ndarray | None = None,
 ) -> NativeFit:
     """Fit Prophet's model to the history ``ds`` (datetime64), ``y`` (float; NaN dropped).
 
     ``init`` is a warm start (Prophet's init dict): the convex solve starts
     there when it has this model's shape, and ends at the same optimum.
+    ``regressors`` (rows, len(params.regressors)) are the history's regressor values.
     Raises ValueError for fewer than two values (as Prophet does) and
     :class:`NotConvergedError` when the solver does not reach the optimum.
     """
@@ -161,14 +169,18 @@ def fit(
     values = np.asarray(y, dtype="float64")
     keep = ~np.isnan(values)
     ds_ns, values = ds_ns[keep], values[keep]
+    extra = None
+    if regressors is not None:
+        extra = np.asarray(regressors, dtype="float64").reshape(len(keep), -1)[keep]
     if len(values) < 2:
         raise ValueError("Dataframe has less than 2 non-NaN rows.")
     if np.isinf(values).any():
         raise ValueError("Found infinity in column y.")
     order = np.argsort(ds_ns, kind="mergesort")
     ds_ns, values = ds_ns[order], values[order]
-    lay = design.layout(ds_ns, values, params)
-    data = design.stan_data(lay, ds_ns, values)
+    extra = extra[order] if extra is not None else None
+    lay = design.layout(ds_ns, values, params, extra)
+    data = design.stan_data(lay, ds_ns, values, extra)
     k, m = design.initial(data)
     default = Point(k, m, np.zeros(len(data.t_change)), np.zeros(data.X.shape[1]), 1.0)
     samples = params.uncertainty_samples if uncertainty_samples is None else uncertainty_samples
