@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from dropcast_common.params import Params
 from dropcast_common.table import DEFAULT_SERIES_ID
 from dropcast_forecasting.model import versions as model_versions
+from dropcast_forecasting.render.regressor_summary import RegressorSummary, regressor_summary
 from dropcast_forecasting.render.warnings import ReportWarning, forecast_warnings, input_warnings
 from dropcast_forecasting.results import SeriesResult
 
@@ -84,6 +85,9 @@ class ForecastReport(BaseModel):
         default_factory=list, description="What to know before trusting the forecast."
     )
     series: list[SeriesResult]
+    regressors: RegressorSummary | None = Field(
+        None, description="External regressors across the file (each series' are in its record)."
+    )
     quality: dict[str, Any] = Field(default_factory=dict, description="Ingest's quality report.")
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
     outputs: list[str] = Field(default_factory=list, description="Objects written with it.")
@@ -145,6 +149,7 @@ def build_report(
             backtest_coverage=_coverage(ordered),
         ),
         series=ordered,
+        regressors=regressor_summary(ordered, params, quality),
         quality=dict(quality or {}),
         timings=dict(timings or {}),
         outputs=list(outputs),
