@@ -21,7 +21,15 @@ from scipy.stats import norm
 
 from dropcast_common.params import Params
 from dropcast_forecasting.native import forecast as native
-from dropcast_forecasting.native.stan import FLAT, K_M_SCALE, LINEAR, Point, StanData, trend
+from dropcast_forecasting.native.stan import (
+    FLAT,
+    K_M_SCALE,
+    LINEAR,
+    LOGISTIC,
+    Point,
+    StanData,
+    trend,
+)
 from dropcast_forecasting.results import RegressorEffect
 
 
@@ -36,7 +44,10 @@ def effects(model: Any, history: pd.DataFrame, params: Params) -> list[Regressor
         data, point, scales, y_scale = _prophet_parts(model)
     width = data.X.shape[1]
     first = width - len(names)  # regressors are the last feature columns
-    sd = _beta_sd(data, point)
+    try:
+        sd = _beta_sd(data, point)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+        sd = None  # the coefficients stand without their interval
     z = float(norm.ppf((1 + params.interval_width) / 2))
     out = []
     for j, (name, (std, standardised)) in enumerate(zip(names, scales, strict=True)):
@@ -86,13 +97,12 @@ def _prophet_parts(model: Any) -> tuple[StanData, Point, list[tuple[float, bool]
     history = model.history
     features, prior_scales, columns, _ = model.make_all_seasonality_features(history)
     features_x = features.to_numpy(dtype="float64")
-    growth = {"linear": LINEAR, "flat": FLAT}.get(model.growth)
-    if growth is None:
-        raise ValueError(f"no coefficient interval for {model.growth} growth")
+    growth = {"linear": LINEAR, "flat": FLAT}.get(model.growth, LOGISTIC)
+    cap = history["cap_scaled"] if "cap_scaled" in history else np.zeros(len(history))
     data = StanData(
         t=history["t"].to_numpy(dtype="float64"),
         y=history["y_scaled"].to_numpy(dtype="float64"),
-        cap=np.zeros(len(history)),
+        cap=np.asarray(cap, dtype="float64"),
         t_change=np.asarray(model.changepoints_t, dtype="float64").reshape(-1),
         X=features_x,
         sigmas=np.asarray(prior_scales, dtype="float64"),
@@ -115,11 +125,13 @@ def _beta_sd(data: StanData, point: Point) -> np.ndarray | None:
     # d mean / d beta: the additive columns as they are, the multiplicative ones times the trend.
     jac_beta = data.X * (data.s_a + data.s_m * level[:, None])
     slope = data.t if data.trend_indicator == LINEAR else np.zeros_like(data.t)
-    jac_trend = np.column_stack([slope, np.ones_like(data.t)]) * (1 + multiplicative)[:, None]
+    offset = np.zeros_like(data.t) if data.trend_indicator == LOGISTIC else np.ones_like(data.t)
+    # A logistic trend's slope and offset enter non-linearly: held fixed, like the changepoints.
+    jac_trend = np.column_stack([slope, offset]) * (1 + multiplicative)[:, None]
     jacobian = np.hstack([jac_trend, jac_beta])
     priors = np.concatenate([[K_M_SCALE**-2, K_M_SCALE**-2], data.sigmas**-2.0])
-    if data.trend_indicator == FLAT:
-        priors[0] = 1.0  # no slope in a flat trend: a dummy, decoupled
+    if data.trend_indicator != LINEAR:
+        priors[:2] = 1.0  # slope (and a logistic offset) held fixed: dummies, decoupled
     precision = jacobian.T @ jacobian / point.sigma_obs**2 + np.diag(priors)
     try:
         covariance = np.linalg.inv(precision)
@@ -133,30 +145,19 @@ def _beta_sd(data: StanData, point: Point) -> np.ndarray | None:
 
 
 def arima_effects(model: Any, params: Params) -> list[RegressorEffect]:
-    """AutoARIMA's exogenous coefficients (``ex_1``, ...) with intervals from ``var_coef``."""
+    """AutoARIMA's exogenous coefficients (``ex_1``, ...), without an interval.
+
+    statsforecast's ``var_coef`` is not the coefficients' covariance (for a
+    plain regression on a 0/1 column its standard error came out at half the
+    least-squares one, and far below it with an MA term), so no interval is
+    given rather than a wrong one.
+    """
     fitted = getattr(model, "model_", None) or {}
     coef: dict[str, float] = dict(fitted.get("coef", {}))
-    keys = list(coef)
-    variance = np.asarray(fitted.get("var_coef", np.zeros((0, 0))), dtype="float64")
-    z = float(norm.ppf((1 + params.interval_width) / 2))
-    out = []
-    for j, name in enumerate(params.regressors or ()):
-        key = f"ex_{j + 1}"
-        if key not in coef:
-            continue
-        value = float(coef[key])
-        at = keys.index(key)
-        sd = None
-        if variance.shape == (len(keys), len(keys)) and variance[at, at] >= 0:
-            sd = float(np.sqrt(variance[at, at]))
-        out.append(
-            RegressorEffect(
-                name=name,
-                mode="additive",
-                coef=value,
-                coef_lower=value - z * sd if sd is not None else None,
-                coef_upper=value + z * sd if sd is not None else None,
-                standardised=False,
-            )
+    return [
+        RegressorEffect(
+            name=name, mode="additive", coef=float(coef[f"ex_{j + 1}"]), standardised=False
         )
-    return out
+        for j, name in enumerate(params.regressors or ())
+        if f"ex_{j + 1}" in coef
+    ]
