@@ -140,7 +140,8 @@ def _read(sniffed: Sniffed, roles: Roles, params: Params, limits: Limits) -> Nor
             "read": log_.rows_read,
             # Rows that gave the table a value; in wide files a row gives several.
             "used": log_.rows_used,
-            "values": len(frame),
+            # Future rows (regressors' values past a series' last value) hold no value.
+            "values": int(frame["y"].notna().sum()),
             "malformed": {"count": malformed.count, "examples": malformed.examples},
         },
         "dates": {
