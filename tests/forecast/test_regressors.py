@@ -194,3 +194,20 @@ def test_a_model_that_takes_no_regressors_is_refused(model: str) -> None:
         run_forecast(promo_series(), params, workers=1)
     assert caught.value.code == "model_takes_no_regressors"
     assert "model=auto" in caught.value.hint
+
+
+def test_a_series_too_short_for_the_regressors_is_reported_plainly() -> None:
+    frame = pd.concat(
+        [promo_series(sid="long"), promo_series(seed=5, days=8, future=3, sid="short")],
+        ignore_index=True,
+    )
+    params = Params(regressors=("price", "promo"))
+    run = run_forecast(frame, params, workers=1)
+    short = next(r for r in run.series if r.series_id == "short")
+    assert short.regressors == []
+    assert "takes no regressors" in (short.reason or "")
+    report = build_report(series=run.series, params=params, source="x.csv")
+    assert report.regressors is not None
+    assert list(report.regressors.without_regressors) == ["short"]
+    warning = next(w for w in report.warnings if w.code == "regressors_unused")
+    assert warning.series == ["short"]

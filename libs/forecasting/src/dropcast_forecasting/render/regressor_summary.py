@@ -15,9 +15,12 @@ from pydantic import BaseModel, Field
 
 from dropcast_common.params import Params
 from dropcast_forecasting.candidates import AUTO_CANDIDATES
+from dropcast_forecasting.render.warnings import ReportWarning
 from dropcast_forecasting.results import SeriesResult
 from dropcast_forecasting.selection import candidates_for
 
+# Series listed by name in a warning; the regressors section lists every one.
+_LISTED = 20
 _NO_REGRESSORS = "takes no external regressors"
 _NOT_MULTIPLICATIVE = "adds exogenous regressors; it can't multiply the trend by them"
 
@@ -69,3 +72,23 @@ def regressor_summary(
             if not r.regressors
         },
     )
+
+
+def regressor_warning(summary: RegressorSummary | None) -> list[ReportWarning]:
+    """``regressors_unused``: series whose forecast had to do without the regressors."""
+    if summary is None or not summary.without_regressors:
+        return []
+    names = list(summary.without_regressors)
+    first = names[0]
+    return [
+        ReportWarning(
+            code="regressors_unused",
+            message=f"{len(names)} series' forecast(s) use none of the regressors "
+            f"{', '.join(summary.names)}: {', '.join(names[:5])}"
+            f"{' …' if len(names) > 5 else ''} ({first}: {summary.without_regressors[first]}).",
+            hint="Those series are too short for (or failed) every model that takes "
+            "regressors; give them more history, or read their forecast as one without them.",
+            count=len(names),
+            series=names[:_LISTED],
+        )
+    ]

@@ -20,7 +20,11 @@ from pydantic import BaseModel, Field
 from dropcast_common.params import Params
 from dropcast_common.table import DEFAULT_SERIES_ID
 from dropcast_forecasting.model import versions as model_versions
-from dropcast_forecasting.render.regressor_summary import RegressorSummary, regressor_summary
+from dropcast_forecasting.render.regressor_summary import (
+    RegressorSummary,
+    regressor_summary,
+    regressor_warning,
+)
 from dropcast_forecasting.render.warnings import ReportWarning, forecast_warnings, input_warnings
 from dropcast_forecasting.results import SeriesResult
 
@@ -117,6 +121,7 @@ def build_report(
     ordered = _named_after_column(sorted(series, key=lambda r: r.series_id), quality)
     parameters, found = resolved_parameters(params, quality)
     backtests = [r.backtest for r in ordered if r.backtest is not None]
+    regressors = regressor_summary(ordered, params, quality)
     mases = [b.mase for b in backtests if b.mase is not None]
     return ForecastReport(
         lineage=Lineage(
@@ -149,13 +154,14 @@ def build_report(
             backtest_coverage=_coverage(ordered),
         ),
         series=ordered,
-        regressors=regressor_summary(ordered, params, quality),
+        regressors=regressors,
         quality=dict(quality or {}),
         timings=dict(timings or {}),
         outputs=list(outputs),
         warnings=[
             *input_warnings(quality),
             *forecast_warnings(ordered, params.interval_width, params.uncertainty_samples > 0),
+            *regressor_warning(regressors),
         ],
     )
 
