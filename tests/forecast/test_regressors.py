@@ -60,7 +60,7 @@ def prophets_stan_data(history: pd.DataFrame, params: Params) -> StanData:
 @pytest.mark.parametrize("mode", ["additive", "multiplicative"])
 def test_the_array_design_standardises_regressors_as_prophet_does(mode: str) -> None:
     history, _ = history_and_future(promo_series())
-    params = Params(regressors=("price", "promo"), regressor_mode=mode)  # type: ignore[arg-type]
+    params = Params(regressors=("price", "promo"), regressor_mode=mode)
     theirs = prophets_stan_data(history, params)
     ds = history["ds"].to_numpy(dtype="datetime64[ns]").view("int64")
     y = history["y"].to_numpy()
@@ -82,8 +82,8 @@ def test_native_forecasts_with_regressors_agree_with_cmdstans(mode: str) -> None
     for engine in ("native", "cmdstan"):
         params = Params(
             regressors=("price", "promo"),
-            regressor_mode=mode,  # type: ignore[arg-type]
-            engine=engine,  # type: ignore[arg-type]
+            regressor_mode=mode,
+            engine=engine,
             uncertainty_samples=0,
         )
         model = fit_prophet(history, params)
@@ -143,7 +143,7 @@ def test_cmdstan_fits_report_the_same_coefficients() -> None:
     history, _ = history_and_future(promo_series())
     found = {}
     for engine in ("native", "cmdstan"):
-        params = Params(regressors=("price", "promo"), engine=engine, uncertainty_samples=0)  # type: ignore[arg-type]
+        params = Params(regressors=("price", "promo"), engine=engine, uncertainty_samples=0)
         found[engine] = effects(fit_prophet(history, params), history, params)
     for ours, theirs in zip(found["native"], found["cmdstan"], strict=True):
         assert ours.coef == pytest.approx(theirs.coef, rel=1e-3)
@@ -189,7 +189,7 @@ def test_arima_reports_its_exogenous_coefficients_without_an_interval() -> None:
 
 @pytest.mark.parametrize("model", ["ets", "theta", "seasonal_naive", "combination"])
 def test_a_model_that_takes_no_regressors_is_refused(model: str) -> None:
-    params = Params(model=model, regressors=("promo",))  # type: ignore[arg-type]
+    params = Params(model=model, regressors=("promo",))
     with pytest.raises(InputError) as caught:
         run_forecast(promo_series(), params, workers=1)
     assert caught.value.code == "model_takes_no_regressors"
