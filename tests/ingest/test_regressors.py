@@ -164,3 +164,22 @@ def test_without_regressors_the_table_is_as_before(tmp_path: Path) -> None:
     frame = normalise(write(tmp_path, long_file()), "x.csv", resolve({})).frame
     assert list(frame.columns) == ["series_id", "ds", "y"]
     assert not frame["y"].isna().any()  # empty values dropped, as ever
+
+
+def test_each_series_has_its_own_calendar_and_horizon(tmp_path: Path) -> None:
+    """Monthly series ending on different months, with different numbers of future rows."""
+    lines = [HEADER]
+    months = pd.date_range("2020-01-01", periods=30, freq="MS")
+    for sid, last, future in (("a", 24, 2), ("b", 20, 5)):
+        for i in range(last + future):
+            value = "" if i >= last else str(100 + i * (i % 3))
+            lines.append(f"{sid},{months[i].date()},{value},{2 + i / 10:.1f},{i % 2}\n")
+    result = normalise(
+        write(tmp_path, "".join(lines)), "x.csv", resolve({"regressors": "price,promo"})
+    )
+    assert result.quality["regressors"]["horizons"] == {"a": 2, "b": 5}
+    future = result.frame[result.frame["y"].isna()]
+    assert future.groupby("series_id")["ds"].min().dt.strftime("%Y-%m").to_dict() == {
+        "a": "2022-01",
+        "b": "2021-09",
+    }

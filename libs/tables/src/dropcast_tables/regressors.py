@@ -26,6 +26,8 @@ from dropcast_common.params import Params
 # Empty regressor cells whose line is remembered for the error (a bad file has few or many).
 _MAX_REMEMBERED = 10_000
 _LISTED = 5
+# The row-number column of a join (a name no file column is checked against, hence odd).
+_ROW = "__dropcast_row__"
 
 
 @dataclass
@@ -98,29 +100,42 @@ def check_future(
     explicit = "horizon" in params.model_fields_set
     frame = frame.reset_index(drop=True)
     future = future_rows(frame)
+    ahead = frame[future]
     lasts = frame[~future].groupby("series_id", sort=True, observed=True)["ds"].max()
-    kept: list[np.ndarray] = [np.flatnonzero(~future)]
-    horizons: dict[str, int] = {}
-    for sid, rows in frame[future].groupby("series_id", sort=True, observed=True):
-        series = str(sid)
-        if sid not in lasts.index:
-            continue  # a series without values: dropped as too short already
-        h = params.horizon if explicit else len(rows)
-        expected = _steps(lasts[sid], frequencies.get(series), h)
-        given = rows.set_index("ds")
-        missing = [d for d in expected if d not in given.index]
-        empty = [
-            (d, c)
-            for d in expected
-            if d in given.index
-            for c in regressors
-            if pd.isna(cast(float, given.at[d, c]))
+    counts = ahead.groupby("series_id", sort=True, observed=True).size()
+    counts = counts[counts > 0]
+    counts = counts[counts.index.isin(lasts.index)]
+    horizons = pd.Series(params.horizon if explicit else counts.to_numpy(), index=counts.index)
+    wanted = _expected(lasts[counts.index], horizons, frequencies)
+    # Each expected step joined to the future row at its date, if any (by row number).
+    rows = pd.DataFrame(
+        {
+            "series_id": ahead["series_id"].astype(str).to_numpy(),
+            "ds": ahead["ds"].to_numpy(),
+            _ROW: np.flatnonzero(future),
+        }
+    )
+    found = wanted.merge(rows, on=["series_id", "ds"], how="left")
+    missing = found[_ROW].isna().to_numpy()
+    at = found[_ROW].fillna(0).to_numpy(dtype="int64")
+    cells = {c: frame[c].to_numpy(dtype="float64")[at] for c in regressors}
+    empty = {c: ~missing & np.isnan(values) for c, values in cells.items()}
+    if missing.any() or any(e.any() for e in empty.values()):
+        bad_rows = np.logical_or.reduce([missing, *empty.values()])
+        bad = str(found["series_id"].to_numpy()[bad_rows][0])
+        mine = (found["series_id"] == bad).to_numpy()
+        stamps = found["ds"].to_numpy()
+        gaps = [pd.Timestamp(d) for d in stamps[mine & missing]]
+        blanks = [
+            (pd.Timestamp(stamps[i]), column)
+            for i in np.flatnonzero(mine & ~missing)
+            for column in regressors
+            if empty[column][i]
         ]
-        if missing or empty:
-            raise _missing_future(name, series, h, explicit, missing, empty, log_)
-        kept.append(rows.index.to_numpy()[rows["ds"].isin(expected).to_numpy()])
-        horizons[series] = h
-    without = sorted(set(map(str, frame.loc[~future, "series_id"].unique())) - set(horizons))
+        raise _missing_future(name, bad, int(horizons[bad]), explicit, gaps, blanks, log_)
+    kept = [np.flatnonzero(~future), at]
+    horizons_out = {str(k): int(v) for k, v in horizons.items()}
+    without = sorted(set(map(str, lasts.index)) - set(horizons_out))
     if without:
         raise InputError(
             "missing_future_regressors",
@@ -136,8 +151,45 @@ def check_future(
         "names": regressors,
         "mode": params.regressor_mode,
         "horizon_from": "parameter" if explicit else "future rows",
-        "horizons": dict(sorted(horizons.items())),
+        "horizons": dict(sorted(horizons_out.items())),
     }
+
+
+def _expected(lasts: pd.Series, horizons: pd.Series, frequencies: dict[str, str]) -> pd.DataFrame:
+    """(series_id, ds) of every horizon step of every series, in order.
+
+    Series that end on the same date at the same frequency (most files) share
+    one calendar: ``date_range`` runs once per distinct pair, as the forecast's
+    ``future_dates`` does it (the same dates, by the same rule).
+    """
+    ids = [str(s) for s in lasts.index]
+    keys = pd.DataFrame(
+        {
+            "series_id": ids,
+            "last": lasts.to_numpy(),
+            "freq": [frequencies.get(s) for s in ids],
+            "h": horizons.to_numpy(dtype="int64"),
+        }
+    )
+    parts = []
+    for (last, freq), group in keys.groupby(["last", "freq"], sort=False, dropna=False):
+        known = freq if isinstance(freq, str) else None
+        steps = _steps(cast(pd.Timestamp, last), known, int(group["h"].max()))
+        for h, same in group.groupby("h", sort=False):
+            dates = np.asarray(steps[: cast(int, h)], dtype="datetime64[ns]")
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "series_id": np.repeat(same["series_id"].to_numpy(), len(dates)),
+                        "ds": np.tile(dates, len(same)),
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame(
+            {"series_id": pd.Series([], dtype=object), "ds": pd.Series([], dtype="datetime64[ns]")}
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _steps(last: pd.Timestamp, freq: str | None, h: int) -> list[pd.Timestamp]:
