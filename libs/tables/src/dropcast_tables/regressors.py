@@ -142,7 +142,9 @@ def check_future(
             f"{name} has no future rows for series {', '.join(map(repr, without[:_LISTED]))}: "
             "a forecast with regressors needs their values over the horizon",
             "Add one row per future period after each series' last value, with the value "
-            f"empty and every regressor ({', '.join(regressors)}) filled in.",
+            f"empty and every regressor ({', '.join(regressors)}) filled in. If one of "
+            "these is an input column rather than a series, add it to regressors or name "
+            "the column(s) to forecast with value_columns.",
             {"series": without[:20], "regressors": regressors},
         )
     frame = frame.iloc[np.sort(np.concatenate(kept))].reset_index(drop=True)
