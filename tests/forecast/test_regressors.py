@@ -94,10 +94,15 @@ def test_native_forecasts_with_regressors_agree_with_cmdstans(mode: str) -> None
     assert gap.max() < 0.005
 
 
-def test_a_known_promo_effect_is_recovered_within_its_interval() -> None:
+@pytest.mark.parametrize(
+    "country",
+    [None, "US"],  # US holidays: the fit goes through Prophet itself, with the native backend
+    ids=["array path", "through Prophet"],
+)
+def test_a_known_promo_effect_is_recovered_within_its_interval(country: str | None) -> None:
     """Acceptance 1 (regressor part): right sign, right size, inside its interval."""
     frame = promo_series()
-    params = Params(model="prophet", regressors=("price", "promo"))
+    params = Params(model="prophet", regressors=("price", "promo"), holidays_country=country)
     run = run_forecast(frame, params, workers=1)
     (result,) = run.series
     found = {e.name: e for e in result.regressors}
