@@ -53,6 +53,7 @@ class Forecast:
     init: Mapping[str, Any] | None = None  # Prophet's fitted parameters (a warm start)
     fitted: Any = None  # the fitted statsforecast model, to carry to later windows
     own_interval: bool = True  # the spread is the model's own interval (not a stand-in)
+    model: Any = None  # the fitted model itself, for its components and anomalies (explain)
 
 
 def min_train(candidate: Candidate, m: int) -> int:
@@ -114,7 +115,7 @@ def forecast(
         raise ValueError(f"{candidate} forecast holds non-finite values")
     # Seasonal naive has no parameters to carry (nor a ``forward``): it refits, for free.
     carried = model if hasattr(model, "forward") else None
-    return Forecast(prediction, np.asarray(spread, dtype="float64"), fitted=carried)
+    return Forecast(prediction, np.asarray(spread, dtype="float64"), fitted=carried, model=model)
 
 
 def stats_history(m: int) -> int:
@@ -161,7 +162,7 @@ def _prophet(
     if not np.isfinite(prediction).all():
         raise ValueError("the Prophet forecast holds non-finite values")
     spread = naive_spread(history["y"].to_numpy(), m, len(dates))
-    return Forecast(prediction, spread, _init(model), own_interval=False)
+    return Forecast(prediction, spread, _init(model), own_interval=False, model=model)
 
 
 def naive_spread(y: np.ndarray, m: int, h: int) -> np.ndarray:

@@ -47,16 +47,20 @@ class Selected:
     init: Mapping[str, Any] | None = None  # Prophet's last fit, for the next upload
     init_observations: int = 0  # the values that fit saw (the first ones of the history)
     seconds: dict[str, float] = field(default_factory=dict)
+    fitted: Any = None  # the chosen model fitted to the whole history (explain reads it)
 
 
 def candidates_for(params: Params) -> tuple[Candidate, ...]:
     """What ``params.model`` backtests: every candidate for ``auto``, else the one named.
 
-    A logistic trend or country holidays are structure only Prophet has: a
-    user who asks for them gets Prophet alone (still backtested, calibrated).
+    A logistic trend, country or custom holidays are structure only Prophet
+    has: a user who asks for them gets Prophet alone (still backtested,
+    calibrated).
     """
     model = params.model
-    if model == "auto" and (params.growth == "logistic" or params.holidays_country):
+    if model == "auto" and (
+        params.growth == "logistic" or params.holidays_country or params.holidays
+    ):
         return ("prophet",)
     if model == "auto":
         return (*AUTO_CANDIDATES, "combination")
@@ -146,6 +150,7 @@ def select(
                 backtest_note=windows.note,
                 multiplier=q,
                 init=init,
+                fitted=final.model,
             )
     if selected.init is not None:
         selected.init_observations = len(history)
