@@ -98,3 +98,16 @@ def test_a_holidays_table_with_a_bad_date_is_refused(stack: StackInfo, tmp_path:
     assert report["code"] == "invalid_holidays"
     assert report["details"]["line"] == 2
     assert "YYYY-MM-DD" in report["hint"]
+
+
+def test_a_holidays_table_that_is_not_there_is_refused(stack: StackInfo, tmp_path: Path) -> None:
+    data = tmp_path / "orders.csv"
+    _spiked(data)
+    meta = {"dropcast-holidays": "_data/no-such-holidays.csv"}
+    localclient.upload(stack, data, "e2e/explain/missing.csv", metadata=meta)
+    name, body = localclient.wait_for_output(stack, "e2e/explain/missing.csv", timeout=600)
+    assert name == "e2e/explain/missing.error.json"
+    report = json.loads(body)
+    assert report["code"] == "invalid_holidays"
+    assert report["details"]["source"] == "e2e/explain/_data/no-such-holidays.csv"
+    assert "Upload the table first" in report["hint"]

@@ -17,7 +17,7 @@ def spiked(n: int = 400, series_id: str = "a") -> pd.DataFrame:
     rng = np.random.default_rng(7)
     t = np.arange(n)
     y = 10 + 0.02 * t + 3 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.5, n)
-    y[SPIKE_DAY] += 15
+    y[min(SPIKE_DAY, n - 10)] += 15
     ds = pd.date_range("2022-01-01", periods=n, freq="D")
     return pd.DataFrame({"series_id": series_id, "ds": ds, "y": y})
 
@@ -114,3 +114,49 @@ def test_components_off_by_default() -> None:
     assert run.anomalies is None
     assert run.series[0].notes == []
     assert run.series[0].anomalies is None
+
+
+def test_outputs_name_the_explanation_files_and_parquet_above_the_row_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dropcast_forecasting.render import outputs
+    from dropcast_forecasting.render.report import build_report
+
+    frame = spiked(n=120)
+    params = resolve({"model": "prophet", "components": True, "anomalies": "flag"})
+    run = run_forecast(frame, params, workers=1)
+    report = build_report(series=run.series, params=params, source="x.csv")
+
+    def names() -> list[str]:
+        files = outputs.render_outputs(
+            "x",
+            frame,
+            run.forecast,
+            report,
+            params,
+            components=run.components,
+            anomalies=run.anomalies,
+        )
+        return [f.name for f in files]
+
+    assert names() == ["x.csv", "x.components.csv", "x.anomalies.csv", "x.png", "x.report.json"]
+    monkeypatch.setattr(outputs, "COMPONENTS_CSV_MAX_ROWS", 100)
+    assert "x.components.parquet" in names()
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_chart_gets_a_components_panel_under_each_forecast(count: int) -> None:
+    import io
+
+    from PIL import Image
+
+    from dropcast_forecasting.render.chart import ChartOptions, render_chart
+
+    frame = pd.concat([spiked(n=120, series_id=f"s{k:02d}") for k in range(count)])
+    params = resolve({"model": "prophet", "anomalies": "flag", "chart": "components"})
+    run = run_forecast(frame, params, workers=1)
+    plain = Image.open(io.BytesIO(render_chart(frame, run.forecast)))
+    options = ChartOptions(anomalies=run.anomalies, components=run.components)
+    stacked = Image.open(io.BytesIO(render_chart(frame, run.forecast, options=options)))
+    assert stacked.width == plain.width
+    assert stacked.height == pytest.approx(plain.height * 1.55, abs=2)
