@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dropcast_common import naming
 from dropcast_common.params import resolve
 from dropcast_forecasting.engine import run_forecast
 
@@ -140,6 +141,9 @@ def test_outputs_name_the_explanation_files_and_parquet_above_the_row_limit(
         return [f.name for f in files]
 
     assert names() == ["x.csv", "x.components.csv", "x.anomalies.csv", "x.png", "x.report.json"]
+    # Each file is its own kind in the job's status (x.components.csv is not "the CSV").
+    kinds = [naming.output_kind(name) for name in names()]
+    assert kinds == ["csv", "components", "anomalies", "png", "report"]
     monkeypatch.setattr(outputs, "COMPONENTS_CSV_MAX_ROWS", 100)
     assert "x.components.parquet" in names()
 

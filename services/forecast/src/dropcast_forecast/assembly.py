@@ -74,7 +74,7 @@ def _assemble_held(message: WorkMessage, deps: ForecastDeps, jobs: Jobs) -> Asse
     # file already gets the warm starts.
     staged_warmstarts.publish(deps.store, message)
     # The CSV goes last: when users (and `dropcast submit`) see it, everything is there.
-    files.sort(key=lambda f: f.name.endswith(".csv"))
+    files.sort(key=lambda f: naming.output_kind(f.name) == "csv")
     outputs = jobs.write_outputs(ref, [(f.name, f.data, f.content_type) for f in files])
     series = message_series_count(files)
     jobs.finish(ref, outputs)
