@@ -69,6 +69,7 @@ def test_report_lineage_series_and_quality(make_series: Any) -> None:
         "median_smape": data["series"][0]["backtest"]["smape"],
         "median_mase": data["series"][0]["backtest"]["mase"],
         "wins": {"mean": 1, "prophet": 1}, "backtest_coverage": None,
+        "anomalies": None, "anomalies_excluded": 0, "unexplained": [],
     }  # fmt: skip
     b = data["series"][1]
     assert (b["series_id"], b["method"]) == ("b", "mean")

@@ -11,7 +11,9 @@ dropcast's, the native engine (the default). dropcast also backtests every
 series (a second fit on all but the last horizon, without interval
 sampling); that fit is counted in the headline figure. A what-if run of
 the same one-shot path shows what the backtest costs: switched off; a run
-with ``engine=cmdstan`` shows what the engine changed. Correctness on the
+with ``engine=cmdstan`` shows what the engine changed; one with
+``components=true`` what explaining the forecast costs (at most 10 % more
+CPU than without, in the same run). Correctness on the
 same file: every series fitted by both engines (``agreement``), their
 forecasts' difference (median, worst and where) and how many native
 optima are below cmdstan's.
@@ -60,6 +62,20 @@ def run(scale: Scale, work: Path) -> Outcome:
             )
         )
         reports[name] = json.loads((out / "many.report.json").read_text())
+    # The same command with components on: what explaining the forecast costs.
+    runs["dropcast_components"] = run_measured(
+        python_module(
+            "dropcast_cli",
+            "forecast",
+            str(data),
+            "-o",
+            str(work / "out-components"),
+            "-p",
+            f"horizon={horizon}",
+            "-p",
+            "components=true",
+        )
+    )
     runs["prophet_loop"] = run_measured(
         python_module(__name__, "baseline", str(data), "--horizon", horizon)
     )
@@ -135,6 +151,15 @@ def run(scale: Scale, work: Path) -> Outcome:
                 f" per series + {runs['prophet_loop_one'].cpu:.2f} CPU-s per file",
             ),
             cheaper("no-backtest", "what-if: backtest off", 10.0),
+            Check(
+                "CPU with components on / off",
+                ratio(runs["dropcast_components"].cpu, runs["dropcast"].cpu),
+                "x",
+                "<=",
+                1.10,
+                f"components on {runs['dropcast_components'].cpu:.1f} CPU-s",
+                f"off {runs['dropcast'].cpu:.1f} CPU-s",
+            ),
             Check(
                 "native vs cmdstan forecast difference, median over series",
                 100 * agreed["median_difference"],

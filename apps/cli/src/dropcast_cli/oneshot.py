@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dropcast_common import naming
+from dropcast_common import holidays, naming
 from dropcast_common.errors import InputError
-from dropcast_common.params import from_pairs, resolve
+from dropcast_common.params import Params, from_pairs, resolve
 from dropcast_common.reports import ErrorReport
 from dropcast_common.safety import safe_local_path
 from dropcast_forecasting.engine import run_forecast
@@ -33,6 +33,27 @@ class OneShotResult:
         return format_warnings(json.loads(reports[0].read_bytes())) if reports else []
 
 
+def with_local_holidays(params: Params, source: Path) -> Params:
+    """``params`` with a holidays table named by path replaced by its rows.
+
+    A relative path is relative to the working directory, then to the input's folder.
+    """
+    if not isinstance(params.holidays, str):
+        return params
+    named = Path(params.holidays).expanduser()
+    path = next((p for p in (named, source.parent / named) if p.is_file()), None)
+    if path is None:
+        raise InputError(
+            holidays.CODE,
+            f"the holidays table {params.holidays} is not a file",
+            "Give the path of a CSV with the columns name,date[,lower_window,upper_window,series] "
+            "(relative to this directory or to the input's).",
+            {"source": params.holidays},
+        )
+    rows = holidays.parse_csv(path.read_bytes(), str(path))
+    return params.model_copy(update={"holidays": rows})
+
+
 def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
     """Forecast ``source`` into ``outdir``: ``<stem>.csv``, ``<stem>.png``, ``<stem>.report.json``.
 
@@ -43,7 +64,7 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
     outdir.mkdir(parents=True, exist_ok=True)
     stem = Path(naming.output_stem(source.name)).name
     try:
-        params = resolve(from_pairs(param_pairs))
+        params = with_local_holidays(resolve(from_pairs(param_pairs)), source)
         name = Path(params.output_name).name if params.output_name else stem
         if safe_local_path(outdir, f"{name}.csv").resolve() == source.resolve():
             raise InputError(
@@ -69,7 +90,16 @@ def run(source: Path, outdir: Path, param_pairs: list[str]) -> OneShotResult:
         timings={"normalise_seconds": normalise_seconds, **run_.timings},
     )
     written = []
-    for output in render_outputs(name, normalised.frame, run_.forecast, report, params):
+    outputs = render_outputs(
+        name,
+        normalised.frame,
+        run_.forecast,
+        report,
+        params,
+        components=run_.components,
+        anomalies=run_.anomalies,
+    )
+    for output in outputs:
         path = safe_local_path(outdir, output.name)
         path.write_bytes(output.data)
         written.append(path)

@@ -26,6 +26,10 @@ OUTPUT_SUFFIXES = {
     "report": ".report.json",
     "parquet": ".parquet",
     "error": ".error.json",
+    # components=true and anomalies on (docs/forecasting.md, "Explaining the forecast").
+    "components": ".components.csv",
+    "components_parquet": ".components.parquet",
+    "anomalies": ".anomalies.csv",
 }
 JOBS_PREFIX = "jobs/"
 

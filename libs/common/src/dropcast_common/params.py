@@ -21,7 +21,9 @@ from pydantic import (
     field_validator,
 )
 
+from dropcast_common import holidays as holiday_tables
 from dropcast_common.errors import InputError
+from dropcast_common.holidays import Holiday
 from dropcast_common.safety import unsafe_name_reason
 
 METADATA_PREFIX = "dropcast-"
@@ -127,6 +129,12 @@ class Params(BaseModel):
     holidays_country: str | None = Field(
         None, description="ISO country code whose holidays are modelled (e.g. US, DE)."
     )
+    holidays: str | tuple[Holiday, ...] | None = Field(
+        None,
+        description="Custom holidays and events: a table (name, date, lower_window, "
+        "upper_window, series), inline in a manifest or the name of a CSV object beside it "
+        "(a local path for dropcast forecast); combined with holidays_country.",
+    )
     non_negative: bool = Field(False, description="Clip predictions and intervals at zero.")
     integer: bool = Field(False, description="Round predictions and intervals to integers.")
     warm_start: bool = Field(
@@ -143,6 +151,25 @@ class Params(BaseModel):
         None, description="Output path without extension (default: the input's path)."
     )
     output_parquet: bool = Field(False, description="Also write <name>.parquet.")
+    components: bool = Field(
+        False,
+        description="Also write <name>.components.csv: trend, each seasonality, holidays and "
+        "the additive/multiplicative split per series and timestamp.",
+    )
+    anomalies: Literal["off", "flag", "exclude"] = Field(
+        "off",
+        description="flag: write <name>.anomalies.csv, the history points outside the "
+        "in-sample interval at anomaly_probability; exclude: also refit without them.",
+    )
+    anomaly_probability: float = Field(
+        0.99,
+        gt=0,
+        lt=1,
+        description="Width of the in-sample interval a point is anomalous outside.",
+    )
+    chart: Literal["forecast", "components"] = Field(
+        "forecast", description="components: add a panel of trend and seasonalities per series."
+    )
     chart_history: Literal["auto", "all"] | int = Field(
         "auto",
         description="History the chart shows: auto (the recent context), all, or a number "
@@ -229,6 +256,31 @@ class Params(BaseModel):
         if isinstance(value, str) and value.strip().lower() == "auto":
             return "auto"
         return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holiday_table(cls, value: Any) -> Any:
+        """Inline rows are validated here (``invalid_holidays``, with the row); a name stays
+        a reference until whoever can read it (ingest, the CLI) replaces it with its rows."""
+        if isinstance(value, str):
+            return value.strip() or None
+        if isinstance(value, list | tuple):
+            rows = [r.model_dump() if isinstance(r, Holiday) else r for r in value]
+            return holiday_tables.parse_rows(rows, "params.holidays")
+        return value
+
+    def holiday_rows(self) -> tuple[Holiday, ...]:
+        """The custom holidays table (empty without one); a name not yet read is an error."""
+        if self.holidays is None:
+            return ()
+        if isinstance(self.holidays, str):
+            raise InputError(
+                holiday_tables.CODE,
+                f"the holidays table {self.holidays!r} was not read",
+                "Name a CSV object beside the manifest (or a local file for dropcast forecast).",
+                {"source": self.holidays},
+            )
+        return self.holidays
 
     @field_validator("chart_history", mode="before")
     @classmethod

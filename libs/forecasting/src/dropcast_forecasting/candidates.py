@@ -61,6 +61,7 @@ class Forecast:
     fitted: Any = None  # the fitted statsforecast model, to carry to later windows
     own_interval: bool = True  # the spread is the model's own interval (not a stand-in)
     effects: tuple[RegressorEffect, ...] = ()  # the external regressors' coefficients
+    model: Any = None  # the fitted model itself, for its components and anomalies (explain)
 
 
 def min_train(candidate: Candidate, m: int) -> int:
@@ -131,7 +132,13 @@ def forecast(
     # Seasonal naive has no parameters to carry (nor a ``forward``): it refits, for free.
     carried = model if hasattr(model, "forward") else None
     found = tuple(arima_effects(model, params)) if exogenous else ()
-    return Forecast(prediction, np.asarray(spread, dtype="float64"), fitted=carried, effects=found)
+    return Forecast(
+        prediction,
+        np.asarray(spread, dtype="float64"),
+        fitted=carried,
+        effects=found,
+        model=model,
+    )
 
 
 def stats_history(m: int) -> int:
@@ -180,7 +187,9 @@ def _prophet(
         raise ValueError("the Prophet forecast holds non-finite values")
     spread = naive_spread(history["y"].to_numpy(), m, len(dates))
     found = tuple(effects(model, history, params))
-    return Forecast(prediction, spread, _init(model), own_interval=False, effects=found)
+    return Forecast(
+        prediction, spread, _init(model), own_interval=False, effects=found, model=model
+    )
 
 
 def naive_spread(y: np.ndarray, m: int, h: int) -> np.ndarray:

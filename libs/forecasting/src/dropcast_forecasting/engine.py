@@ -18,6 +18,7 @@ import pandas as pd
 from dropcast_common import frequency as frequencies
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
+from dropcast_forecasting.explain import components_wanted
 from dropcast_forecasting.model import check_holidays_country
 from dropcast_forecasting.pool import parallel
 from dropcast_forecasting.pool.cpus import available_cpus
@@ -42,6 +43,9 @@ class ForecastRun:
     timings: dict[str, float] = field(default_factory=dict)
     # What each Prophet series carries to the next upload (see warmstart).
     carried: dict[str, Carried] = field(default_factory=dict)
+    # series_id first, then explain's columns; None unless asked for (components, anomalies).
+    components: pd.DataFrame | None = None
+    anomalies: pd.DataFrame | None = None
 
     def counts(self) -> dict[str, int]:
         """Series per method: prophet, ets, theta, seasonal_naive, ..., mean, skipped."""
@@ -66,6 +70,7 @@ def check_params(params: Params) -> None:
             "ones), or leave regressors out to use this model.",
             {"parameter": "model", "value": params.model},
         )
+    params.holiday_rows()  # a table still named, not read, is refused before any fit
 
 
 def run_forecast(
@@ -113,6 +118,10 @@ def run_forecast(
         "workers": float(count),
     }
     run = ForecastRun(forecast, results, timings, carried)
+    if components_wanted(params):
+        run.components = _stack([(o.result.series_id, o.components) for o in outcomes])
+    if params.anomalies != "off":
+        run.anomalies = _stack([(o.result.series_id, o.anomalies) for o in outcomes])
     counts = run.counts()
     log.info(
         "forecast %d series on %d worker(s) in %.2fs: %d prophet, %d other, %d skipped",
@@ -162,6 +171,18 @@ def _valid_frequency(freq: str | None) -> str | None:
     except InputError:
         log.warning("ignoring unusable recorded frequency %r; inferring it", freq)
         return None
+
+
+def _stack(parts: list[tuple[str, pd.DataFrame | None]]) -> pd.DataFrame:
+    """Per-series frames as one, ``series_id`` first; series of other models add no rows
+    and columns one series lacks (a seasonality it has not) are empty."""
+    frames = [frame.assign(series_id=sid) for sid, frame in parts if frame is not None]
+    if not frames:
+        return pd.DataFrame(
+            {"series_id": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]")}
+        )
+    stacked = pd.concat(frames, ignore_index=True)
+    return stacked[["series_id", *[c for c in stacked.columns if c != "series_id"]]]
 
 
 def _combine(frames: list[pd.DataFrame], params: Params) -> pd.DataFrame:

@@ -6,7 +6,7 @@ parameter from :class:`~dropcast_common.params.Params`.
 
 ``params.engine`` says who solves the fit. ``native`` (the default): the
 same model solved in this process (:mod:`dropcast_forecasting.native`),
-on arrays when the model has no holidays, else inside Prophet through its
+on arrays when the model has no holidays (country or custom), else inside Prophet through its
 backend interface; a fit the native solver cannot solve or does not
 converge on is fitted by cmdstan instead (logged). ``cmdstan``: Prophet's
 own optimiser, as the original project ran it. Callers see one interface:
@@ -75,6 +75,7 @@ def build_prophet(params: Params, *, uncertainty_samples: int | None = None) -> 
     """A Prophet model configured from ``params`` (not fitted)."""
     samples = params.uncertainty_samples if uncertainty_samples is None else uncertainty_samples
     model = prophet_class()(
+        holidays=holiday_frame(params),
         growth=params.growth,
         interval_width=params.interval_width,
         uncertainty_samples=samples,
@@ -104,6 +105,21 @@ def regressor_values(frame: pd.DataFrame, params: Params) -> np.ndarray | None:
     if not names:
         return None
     return frame[names].to_numpy(dtype="float64")
+
+
+def holiday_frame(params: Params) -> pd.DataFrame | None:
+    """The custom holidays table as Prophet's ``holidays=`` frame (None without one)."""
+    rows = params.holiday_rows()
+    if not rows:
+        return None
+    return pd.DataFrame(
+        {
+            "holiday": [row.name for row in rows],
+            "ds": pd.to_datetime([row.date for row in rows]),
+            "lower_window": [row.lower_window for row in rows],
+            "upper_window": [row.upper_window for row in rows],
+        }
+    )
 
 
 def fit_prophet(

@@ -72,6 +72,15 @@ class RegressorEffect(BaseModel):
     standardised: bool = Field(description="Whether the fit standardised the column (not 0/1).")
 
 
+class ChangePoint(BaseModel):
+    """A trend changepoint whose rate change is material (see explain.MATERIAL_DELTA)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: str
+    delta: float = Field(description="Change of the trend's slope, in Prophet's scaled units.")
+
+
 class SeriesResult(BaseModel):
     """How one series was forecast, how long it took and how accurate it was."""
 
@@ -111,4 +120,25 @@ class SeriesResult(BaseModel):
         default_factory=list,
         description="Each external regressor's coefficient and interval (empty when the "
         "chosen model gives none).",
+    )
+    seasonal_amplitude: dict[str, float] = Field(
+        default_factory=dict,
+        description="Half the peak-to-peak range of each seasonality over the history (y's "
+        "units when additive, a fraction of the trend when multiplicative); components "
+        "or anomalies asked for, Prophet only.",
+    )
+    changepoints: list[ChangePoint] = Field(
+        default_factory=list, description="Trend changepoints whose rate change is material."
+    )
+    anomalies: int | None = Field(
+        None, description="History points outside the in-sample interval (anomalies on)."
+    )
+    anomalies_excluded: int = Field(
+        0, description="Anomalies set to missing before the final fit (anomalies=exclude)."
+    )
+    holidays: int = Field(0, description="Rows of the custom holidays table for this series.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the model could not explain (no components, no in-sample interval) "
+        "and what custom holidays changed, in words.",
     )

@@ -48,18 +48,22 @@ class Selected:
     init_observations: int = 0  # the values that fit saw (the first ones of the history)
     seconds: dict[str, float] = field(default_factory=dict)
     effects: list[RegressorEffect] = field(default_factory=list)  # external regressors
+    fitted: Any = None  # the chosen model fitted to the whole history (explain reads it)
 
 
 def candidates_for(params: Params) -> tuple[Candidate, ...]:
     """What ``params.model`` backtests: every candidate for ``auto``, else the one named.
 
-    A logistic trend or country holidays are structure only Prophet has: a
-    user who asks for them gets Prophet alone (still backtested, calibrated).
+    A logistic trend, country or custom holidays are structure only Prophet
+    has: a user who asks for them gets Prophet alone (still backtested,
+    calibrated).
     """
     model = params.model
     if model == "auto" and params.regressors:
         return regressor_candidates(params)
-    if model == "auto" and (params.growth == "logistic" or params.holidays_country):
+    if model == "auto" and (
+        params.growth == "logistic" or params.holidays_country or params.holidays
+    ):
         return ("prophet",)
     if model == "auto":
         return (*AUTO_CANDIDATES, "combination")
@@ -172,6 +176,7 @@ def select(
                 multiplier=q,
                 init=init,
                 effects=list(final.effects),
+                fitted=final.model,
             )
     if selected.init is not None:
         selected.init_observations = len(history)

@@ -15,13 +15,14 @@ import logging
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dropcast_common import frequency as frequencies
+from dropcast_common.holidays import for_series
 from dropcast_common.params import Params
 from dropcast_forecasting.backtest import score
 from dropcast_forecasting.calendar import (
@@ -30,6 +31,13 @@ from dropcast_forecasting.calendar import (
     without_impossible_seasonality,
 )
 from dropcast_forecasting.candidates import WARM_START_MIN_VALUES
+from dropcast_forecasting.explain import (
+    Explanation,
+    explain_prophet,
+    explain_statistical,
+    no_explanation,
+    wanted,
+)
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
 from dropcast_forecasting.model import (
     fit_prophet,
@@ -74,6 +82,8 @@ class SeriesOutcome:
     result: SeriesResult
     forecast: pd.DataFrame | None
     carry: Carried | None = None  # for the next upload (Prophet series only)
+    components: pd.DataFrame | None = None  # explain.Explanation.components (components=true)
+    anomalies: pd.DataFrame | None = None  # explain.ANOMALY_COLUMNS (anomalies on)
 
 
 def series_seed(series_id: str) -> int:
@@ -93,7 +103,44 @@ def seeded(series_id: str) -> Iterator[None]:
 
 
 def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
-    """Forecast ``task`` with ``params``; never raises for a bad series."""
+    """Forecast ``task`` with ``params``; never raises for a bad series.
+
+    Custom holidays narrow to the series' own rows first. With
+    ``anomalies=exclude`` the anomalies of a first fit are set to missing
+    (Prophet and the candidates fit around gaps) and the series is
+    forecast again; the anomalies listed are the first fit's.
+    """
+    params, own = _own_holidays(task.series_id, params)
+    outcome = _forecast_series(task, params)
+    flagged = outcome.anomalies
+    if params.anomalies == "exclude" and flagged is not None and len(flagged):
+        y = task.y.copy()
+        y[np.isin(task.ds, flagged["date"].to_numpy(dtype="datetime64[ns]"))] = np.nan
+        outcome = _forecast_series(replace(task, y=y), params)
+        outcome.anomalies = flagged
+        update: dict[str, Any] = {"anomalies": len(flagged), "anomalies_excluded": len(flagged)}
+        outcome.result = outcome.result.model_copy(update=update)
+    if own:
+        notes = list(outcome.result.notes)
+        if params.model == "auto":
+            notes.append(
+                f"custom holidays ({own} rows): only Prophet was a candidate, the one model "
+                "here that takes a holidays table"
+            )
+        outcome.result = outcome.result.model_copy(update={"holidays": own, "notes": notes})
+    return outcome
+
+
+def _own_holidays(series_id: str, params: Params) -> tuple[Params, int]:
+    """``params`` with only the custom holidays that apply to ``series_id``, and how many."""
+    rows = params.holiday_rows()
+    if not rows:
+        return params, 0
+    own = for_series(rows, series_id)
+    return params.model_copy(update={"holidays": own or None}), len(own)
+
+
+def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     keep = ~np.isnan(task.y)
     history = pd.DataFrame({"ds": task.ds[keep], "y": task.y[keep]})
     future: np.ndarray | None = None
@@ -124,13 +171,15 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     frame: pd.DataFrame | None = None
     reason: str | None = None
     fitted: dict[str, Any] | None = None
+    prophet: Any = None
     warm = False
     found: list[RegressorEffect] = []
     if n < MIN_PROPHET_OBSERVATIONS:
         reason = f"too short for Prophet: {n} values, needs {MIN_PROPHET_OBSERVATIONS}"
     else:
         try:
-            frame, fitted, warm, found = _prophet(history, dates, params, task, timings, future)
+            frame, prophet, warm, found = _prophet(history, dates, params, task, timings, future)
+            fitted = warm_start_init(prophet)
         except Exception as exc:  # any Prophet/Stan failure is this series' problem only
             reason = f"Prophet failed: {_describe(exc)}"
     if reason and params.regressors:
@@ -181,7 +230,8 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
             backtest,
             backtest_observations if backtest is not None else None,
         )
-    return SeriesOutcome(result, postprocess(frame, params), carry)
+    explained = _explain(task, dates, m, params, method, prophet)
+    return _with_explanation(SeriesOutcome(result, postprocess(frame, params), carry), explained)
 
 
 def _selected(
@@ -222,7 +272,61 @@ def _selected(
         seen = chosen.init_observations
         ds, y = history["ds"].to_numpy()[:seen], history["y"].to_numpy()[:seen]
         carry = Carried(chosen.init, seen, history_digest(ds, y), info["frequency"])
-    return SeriesOutcome(result, postprocess(frame, params), carry)
+    explained = _explain(task, dates, m, params, chosen.model, chosen.fitted)
+    return _with_explanation(SeriesOutcome(result, postprocess(frame, params), carry), explained)
+
+
+def _explain(
+    task: SeriesTask,
+    dates: pd.DatetimeIndex,
+    m: int,
+    params: Params,
+    method: str,
+    fitted: Any,
+) -> Explanation | None:
+    """Components and anomalies of the model the forecast came from, when asked for."""
+    if not wanted(params):
+        return None
+    if fitted is None:
+        return no_explanation(method, params)
+    ds, y, regressors = _explained_history(task, len(dates), params)
+    if method == "prophet":
+        future = np.asarray(dates, dtype="datetime64[ns]")
+        return explain_prophet(fitted, ds, y, future, params, regressors)
+    return explain_statistical(method, fitted, ds, y, m, params)
+
+
+def _explained_history(
+    task: SeriesTask, horizon: int, params: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The history's dates and values, and the regressors' values over history and horizon.
+
+    With regressors the task's arrays run on past the last target value
+    (the future rows that carry the regressors' values): those rows are the
+    horizon, not history.
+    """
+    if task.regressors is None or not params.regressors:
+        return task.ds, task.y, None
+    observed = np.flatnonzero(~np.isnan(task.y))
+    end = int(observed[-1]) + 1 if len(observed) else len(task.y)
+    values = np.asarray(task.regressors, dtype="float64").reshape(len(task.ds), -1)
+    return task.ds[:end], task.y[:end], values[: end + horizon]
+
+
+def _with_explanation(outcome: SeriesOutcome, explained: Explanation | None) -> SeriesOutcome:
+    if explained is None:
+        return outcome
+    outcome.components = explained.components
+    outcome.anomalies = explained.anomalies
+    outcome.result = outcome.result.model_copy(
+        update={
+            "seasonal_amplitude": explained.seasonal_amplitude,
+            "changepoints": explained.changepoints,
+            "anomalies": None if explained.anomalies is None else len(explained.anomalies),
+            "notes": [*outcome.result.notes, *explained.notes],
+        }
+    )
+    return outcome
 
 
 def _with_regressors(
@@ -265,9 +369,9 @@ def _prophet(
     task: SeriesTask,
     timings: dict[str, float],
     future: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, dict[str, Any], bool, list[RegressorEffect]]:
-    """The forecast, the fitted parameters (a warm start for the backtest refit and the
-    next upload), whether the fit started from the previous upload's parameters, and
+) -> tuple[pd.DataFrame, Any, bool, list[RegressorEffect]]:
+    """The forecast, the fitted model (its parameters warm-start the backtest refit and
+    the next upload), whether the fit started from the previous upload's parameters, and
     the regressors' effects."""
     started = time.perf_counter()
     init = task.previous.init if task.previous is not None else None
@@ -279,7 +383,7 @@ def _prophet(
     timings["predict"] = time.perf_counter() - fitted
     if not np.isfinite(frame["prediction"].to_numpy()).all():
         raise ValueError("the forecast holds non-finite values")
-    return frame, warm_start_init(model), warm, effects(model, history, params)
+    return frame, model, warm, effects(model, history, params)
 
 
 def _fit_from(

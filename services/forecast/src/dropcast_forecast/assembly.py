@@ -74,7 +74,7 @@ def _assemble_held(message: WorkMessage, deps: ForecastDeps, jobs: Jobs) -> Asse
     # file already gets the warm starts.
     staged_warmstarts.publish(deps.store, message)
     # The CSV goes last: when users (and `dropcast submit`) see it, everything is there.
-    files.sort(key=lambda f: f.name.endswith(".csv"))
+    files.sort(key=lambda f: naming.output_kind(f.name) == "csv")
     outputs = jobs.write_outputs(ref, [(f.name, f.data, f.content_type) for f in files])
     series = message_series_count(files)
     jobs.finish(ref, outputs)
@@ -87,6 +87,34 @@ def _assemble_held(message: WorkMessage, deps: ForecastDeps, jobs: Jobs) -> Asse
         extra={"job_id": job, "shards": count, "series": series, "seconds": round(elapsed, 3)},
     )
     return AssemblyOutcome.ASSEMBLED
+
+
+# The staged parts of what explains a shard's forecast (components, anomalies), when asked for.
+COMPONENTS_PART = ".components.parquet"
+ANOMALIES_PART = ".anomalies.parquet"
+
+
+def explained_parts(
+    components: pd.DataFrame | None, anomalies: pd.DataFrame | None
+) -> list[tuple[str, pd.DataFrame]]:
+    """The staged part suffix of each explanation frame a run produced."""
+    parts = [(COMPONENTS_PART, components), (ANOMALIES_PART, anomalies)]
+    return [(suffix, frame) for suffix, frame in parts if frame is not None]
+
+
+def read_explained(deps: ForecastDeps, message: WorkMessage, suffix: str) -> pd.DataFrame | None:
+    """Every shard's staged ``suffix`` part as one frame (None when no shard staged one)."""
+    staging, job = message.staging_bucket, message.job_id
+    frames = []
+    for index in range(message.shard.count):
+        try:
+            raw = deps.store.read(staging, naming.staging_part(job, index, suffix))
+        except BlobNotFoundError:
+            continue
+        frames.append(pd.read_parquet(io.BytesIO(raw)))
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True).sort_values(["series_id", "date"], kind="stable")
 
 
 def render_job(message: WorkMessage, deps: ForecastDeps) -> list[OutputFile]:
@@ -114,7 +142,15 @@ def render_job(message: WorkMessage, deps: ForecastDeps) -> list[OutputFile]:
         quality=quality,
         timings={**timings, "shards": float(count)},
     )
-    return render_outputs(message.output.stem, history, forecast, report, message.params)
+    return render_outputs(
+        message.output.stem,
+        history,
+        forecast,
+        report,
+        message.params,
+        components=read_explained(deps, message, COMPONENTS_PART),
+        anomalies=read_explained(deps, message, ANOMALIES_PART),
+    )
 
 
 def message_series_count(files: list[OutputFile]) -> int:

@@ -29,7 +29,7 @@ from dropcast_common.safety import safe_object_stem
 from dropcast_common.status import JobStatus, StatusStore, shard_done
 from dropcast_common.storage import create_once
 from dropcast_forecast import staged_warmstarts
-from dropcast_forecast.assembly import AssemblyOutcome, assemble, read_quality
+from dropcast_forecast.assembly import AssemblyOutcome, assemble, explained_parts, read_quality
 from dropcast_forecast.bootstrap import ForecastDeps
 from dropcast_forecast.request_cache import StagedReads
 from dropcast_forecasting.engine import run_forecast
@@ -193,17 +193,23 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) 
     run = run_forecast(
         canonical, message.params, frequencies=quality.frequencies, previous=previous
     )
-    buffer = io.BytesIO()
-    run.forecast.to_parquet(buffer, index=False)
     staging = message.staging_bucket
     create_once(
         deps.store,
         staging,
         naming.staging_part(job, shard.index, ".parquet"),
-        buffer.getvalue(),
+        _parquet(run.forecast),
         "application/vnd.apache.parquet",
     )
     staged_warmstarts.stage_part(deps.store, message, run.carried, message.params)
+    for suffix, frame in explained_parts(run.components, run.anomalies):
+        create_once(
+            deps.store,
+            staging,
+            naming.staging_part(job, shard.index, suffix),
+            _parquet(frame),
+            "application/vnd.apache.parquet",
+        )
     results = {
         "series": [result.model_dump(mode="json") for result in run.series],
         "timings": run.timings,
@@ -231,6 +237,12 @@ def compute_shard(message: WorkMessage, deps: ForecastDeps, deadline: Deadline) 
             "seconds": round(elapsed, 3),
         },
     )
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def split_uri(uri: str) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from dropcast_common.status import JobStatus, mark, parse_time
 from dropcast_common.storage import create_once
 from dropcast_ingest import watchdog
 from dropcast_ingest.bootstrap import IngestDeps
+from dropcast_ingest.holiday_tables import with_holiday_rows
 from dropcast_ingest.manifest_inputs import read_manifest_upload
 from dropcast_ingest.ownership import claim_stem, record_generation
 from dropcast_ingest.sharding import plan_shards
@@ -81,12 +82,14 @@ def handle_upload(note: StorageNotification, deps: IngestDeps, trace_id: str = "
         if naming.is_manifest(obj.name):
             params, stem, result = read_manifest_upload(deps, note)
             stem = _claim(deps, obj, stem, explicit=bool(params.output_name))
+            params = with_holiday_rows(deps, obj.bucket, obj.name, params)
         else:
             params = resolve(settings.default_params, from_metadata(obj.metadata))
             stem = naming.output_stem(obj.name, params.output_name)
             # Claimed before reading: even a rejection's report must not land
             # beside another input object's outputs.
             stem = _claim(deps, obj, stem, explicit=bool(params.output_name))
+            params = with_holiday_rows(deps, obj.bucket, obj.name, params)
             result = _read_upload(deps, note, params)
     except BlobNotFoundError:
         # A newer generation replaced this one while we read it.

@@ -38,7 +38,7 @@ def read_manifest_upload(
     parts: list[tuple[str, Normalised]] = []
     for name in doc.inputs(obj.name):
         if not deps.settings.manifest_inputs_anywhere:
-            _check_under_folder(obj.name, name)
+            check_under_folder(obj.name, name)
         info = store.stat(obj.bucket, name)
         if info is None:
             raise _missing(obj.name, name)
@@ -59,7 +59,7 @@ def read_manifest_upload(
     return params, naming.output_stem(obj.name, params.output_name), combined
 
 
-def _check_under_folder(manifest_name: str, name: str) -> None:
+def check_under_folder(manifest_name: str, name: str) -> None:
     """A manifest reads only objects under its own folder (DROPCAST_MANIFEST_INPUTS_ANYWHERE).
 
     Whoever may upload a manifest into one folder must not be able to have

@@ -80,6 +80,52 @@ class NativeFit:
         lower, upper = pct(samples.T, [lower_p, upper_p], axis=1)
         return Prediction(ds_ns.view("datetime64[ns]"), yhat, lower, upper)
 
+    def components(
+        self, ds: np.ndarray, regressors: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """``Prophet.predict``'s component columns at ``ds``, from the fitted point.
+
+        trend, each seasonality by name (in y's units when additive, a
+        fraction of the trend when multiplicative, as Prophet reports them),
+        additive_terms, multiplicative_terms and yhat = trend * (1 +
+        multiplicative_terms) + additive_terms: the same arithmetic as
+        :meth:`predict`, one seasonality's columns of X at a time, then each
+        external regressor's column (in y's units when additive, a fraction of
+        the trend when multiplicative). ``regressors`` are their raw values at
+        ``ds``, as :meth:`predict` takes them.
+        """
+        ds_ns = np.asarray(ds, dtype="datetime64[ns]").view("int64")
+        lay, p = self.layout, self.point
+        X = lay.features(ds_ns, regressors)
+        _, s_a, s_m = lay.indicators()
+        out = {"trend": self._trend(lay.t(ds_ns)) * lay.y_scale}
+        column = 0
+        for season in lay.seasonalities:
+            width = 2 * season.order
+            block = X[:, column : column + width] @ p.beta[column : column + width]
+            out[season.name] = block if lay.multiplicative else block * lay.y_scale
+            column += width
+        for regressor in lay.regressors:
+            effect = X[:, column] * p.beta[column]
+            out[regressor.name] = effect if regressor.multiplicative else effect * lay.y_scale
+            column += 1
+        out["additive_terms"] = (X @ (p.beta * s_a)) * lay.y_scale
+        out["multiplicative_terms"] = X @ (p.beta * s_m)
+        out["yhat"] = out["trend"] * (1 + out["multiplicative_terms"]) + out["additive_terms"]
+        return out
+
+    def changepoints(self) -> tuple[np.ndarray, np.ndarray]:
+        """The changepoint dates (datetime64[ns]) and their fitted rate changes (delta)."""
+        lay = self.layout
+        if not lay.has_changepoints:
+            return np.array([], dtype="datetime64[ns]"), np.array([])
+        stamps = (lay.changepoints_t * lay.t_scale + lay.start).round().astype("int64")
+        return stamps.view("datetime64[ns]"), np.asarray(self.point.delta, dtype="float64")
+
+    def noise_scale(self) -> float:
+        """The observation noise's standard deviation in y's units (sigma_obs unscaled)."""
+        return float(self.point.sigma_obs * self.layout.y_scale)
+
     def predictive_samples(
         self, ds: np.ndarray, regressors: np.ndarray | None = None
     ) -> np.ndarray:
@@ -145,7 +191,7 @@ class NativeFit:
 
 def supports(params: Params) -> bool:
     """Whether the array path builds this model (else Prophet with the native backend)."""
-    return params.growth in ("linear", "flat") and not params.holidays_country
+    return params.growth in ("linear", "flat") and not (params.holidays_country or params.holidays)
 
 
 def fit(

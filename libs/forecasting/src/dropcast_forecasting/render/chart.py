@@ -5,8 +5,11 @@ One panel per series, small multiples for up to 12 series; with more, the
 that gives the forecast its context (``chart_history``), breaks the line
 where periods are missing, labels the value axis with the value column's
 name in plain numbers (``2.4M``), and the legend names the interval's
-width. Rendered with matplotlib's Agg canvas on a private Figure — no
-pyplot global state, so it is safe in a threaded server.
+width. Anomalies (``anomalies`` on) are ringed on the history; with
+``chart=components`` each panel gets the trend as a dashed line and a
+second panel under it with the seasonalities and holidays. Rendered with
+matplotlib's Agg canvas on a private Figure — no pyplot global state, so
+it is safe in a threaded server.
 """
 
 from __future__ import annotations
@@ -44,6 +47,19 @@ _CHAR_WIDTH_POINTS = 5.2  # a DejaVu Sans character at 9 pt, on average
 
 _HISTORY = "#33415c"
 _FORECAST = "#e76f51"
+_ANOMALY = "#d62828"
+_TREND = "#2a9d8f"
+# Components drawn in the panel under a forecast: every term but these.
+_NOT_DRAWN = {
+    "series_id",
+    "date",
+    "actual",
+    "trend",
+    "additive_terms",
+    "multiplicative_terms",
+    "yhat",
+}
+_TERM_COLOURS = ("#3a86ff", "#8338ec", "#6a994e", "#b5179e", "#f4a261", "#264653")
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,8 @@ class ChartOptions:
     interval_width: float = 0.8
     history: str | int = "auto"
     frequencies: Mapping[str, str] = field(default_factory=dict)
+    anomalies: pd.DataFrame | None = None  # series_id, date, value, ...: ringed on the history
+    components: pd.DataFrame | None = None  # chart=components: the panel under each forecast
 
 
 def largest_series(canonical: pd.DataFrame, limit: int = MAX_PANELS) -> list[str]:
@@ -81,15 +99,24 @@ def render_chart(
     count = max(1, len(shown))
     cols = 1 if count == 1 else 2 if count <= 4 else 3
     rows = math.ceil(count / cols)
+    stacked = options.components is not None
     size = (10.0, 4.8) if count == 1 else (4.6 * cols, 3.0 * rows)
+    if stacked:  # a components panel half a forecast panel's height under each
+        size = (size[0], size[1] * 1.55)
     titles = [panel_title(sid, _title_chars(size[0], cols)) for sid in shown] if count > 1 else []
     two_line = any("\n" in t for t in titles)
     figure = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(figure)
     grid = _margins(size, rows, cols, two_line_titles=two_line)
-    axes = figure.subplots(rows, cols, squeeze=False, gridspec_kw=grid).flatten()
+    below: list[Any] = []
+    if stacked:
+        axes, below = _stacked_axes(figure, rows, cols, grid)
+    else:
+        axes = figure.subplots(rows, cols, squeeze=False, gridspec_kw=grid).flatten()
     histories = dict(tuple(canonical.groupby("series_id", sort=False)))
     forecasts = dict(tuple(forecast.groupby("series_id", sort=False)))
+    anomalies = _by_series(options.anomalies)
+    components = _by_series(options.components)
     for index, (ax, series_id) in enumerate(zip(axes, shown, strict=False)):
         ahead = forecasts.get(series_id)
         frequency = options.frequencies.get(series_id)
@@ -102,7 +129,15 @@ def render_chart(
             ax.plot(ds[alone], y[alone], "o", color=_HISTORY, markersize=2.5)
         if ahead is not None:
             _draw_forecast(ax, ahead, options.interval_width)
+        start = history["ds"].iloc[0] if len(history) else None
+        _draw_anomalies(ax, anomalies.get(series_id), start)
+        if stacked:
+            _draw_components(ax, below[index], components.get(series_id), start, count > 4)
+            if index % cols == 0:
+                below[index].set_ylabel("components", fontsize=9)
         _style_axes(ax, dense=count > 4)
+        if stacked:  # the panel under it carries the dates
+            ax.tick_params(labelbottom=False)
         if options.value_label and index % cols == 0:
             ax.set_ylabel(options.value_label[:40], fontsize=9, parse_math=False)
         if titles:
@@ -111,17 +146,18 @@ def render_chart(
             # at draw time to keep the title clear of them (a sixth of a chart's
             # time), and these panels have no labels on top.
             ax.set_title(titles[index], fontsize=_TITLE_POINTS, parse_math=False, y=1.0)
-    for ax in axes[len(shown) :]:
+    for ax in [*axes[len(shown) :], *below[len(shown) :]]:
         ax.set_visible(False)
     heading = title or "dropcast forecast"
     if total > len(shown):
         heading += f" — {len(shown)} largest of {total} series"
     if count == 1:
-        axes[0].legend(loc="upper left", fontsize=8)
+        handles, labels = _legend_entries([axes[0], *below[:1]])
+        axes[0].legend(handles, labels, loc="upper left", fontsize=8, ncols=2 if stacked else 1)
         figure.suptitle(heading, fontsize=11, parse_math=False)
     else:
         # One legend for every panel, under the heading: the panels share their colours.
-        handles, labels = axes[0].get_legend_handles_labels()
+        handles, labels = _legend_entries([*axes[: len(shown)], *below[: len(shown)]])
         figure.suptitle(heading, fontsize=11, parse_math=False, y=1 - 0.12 / size[1])
         figure.legend(
             handles,
@@ -279,6 +315,84 @@ def _margins(
         "wspace": between_cols / panel_width,
         "hspace": between_rows / panel_height,
     }
+
+
+def _stacked_axes(
+    figure: Any, rows: int, cols: int, grid: dict[str, float]
+) -> tuple[Any, list[Any]]:
+    """Each cell split into a forecast panel and, close under it, a components panel."""
+    outer = figure.add_gridspec(rows, cols, **grid)
+    top, bottom = [], []
+    for row in range(rows):
+        for col in range(cols):
+            inner = outer[row, col].subgridspec(2, 1, height_ratios=[2, 1], hspace=0.08)
+            upper = figure.add_subplot(inner[0])
+            top.append(upper)
+            bottom.append(figure.add_subplot(inner[1], sharex=upper))
+    return np.array(top), bottom
+
+
+def _by_series(frame: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    if frame is None or not len(frame):
+        return {}
+    return {str(k): v for k, v in frame.groupby("series_id", sort=False)}
+
+
+def _legend_entries(axes: Any) -> tuple[list[Any], list[str]]:
+    """Each label once, from whichever panel has it (not every panel has anomalies)."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    return list(handles.values()), list(handles)
+
+
+def _draw_anomalies(ax: Any, frame: pd.DataFrame | None, start: pd.Timestamp | None) -> None:
+    """Ring the anomalies inside the history the panel shows."""
+    if frame is None or start is None:
+        return
+    shown = frame[pd.to_datetime(frame["date"]) >= start]
+    if not len(shown):
+        return
+    ax.plot(
+        pd.to_datetime(shown["date"]),
+        shown["value"].astype("float64"),
+        "o",
+        markersize=6,
+        markerfacecolor="none",
+        markeredgecolor=_ANOMALY,
+        markeredgewidth=1.4,
+        label="anomaly",
+        zorder=5,
+    )
+
+
+def _draw_components(
+    ax: Any, lower: Any, frame: pd.DataFrame | None, start: pd.Timestamp | None, dense: bool
+) -> None:
+    """The trend on the forecast's panel; seasonalities and holidays in the one under it."""
+    _style_axes(lower, dense=dense)
+    if frame is None or start is None:
+        lower.text(
+            0.5,
+            0.5,
+            "no components (not a Prophet forecast)",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#666666",
+            transform=lower.transAxes,
+        )
+        lower.set_xticks([])
+        lower.set_yticks([])
+        return
+    frame = frame[pd.to_datetime(frame["date"]) >= start]
+    dates = pd.to_datetime(frame["date"])
+    ax.plot(dates, frame["trend"], color=_TREND, linestyle="--", linewidth=1.0, label="trend")
+    terms = [c for c in frame.columns if c not in _NOT_DRAWN and frame[c].notna().any()]
+    for colour, term in zip(_TERM_COLOURS * 3, terms, strict=False):
+        lower.plot(dates, frame[term].astype("float64"), color=colour, linewidth=0.9, label=term)
+    lower.axhline(0, color="#888888", linewidth=0.6)
 
 
 def _draw_forecast(ax: Any, frame: pd.DataFrame, interval_width: float) -> None:

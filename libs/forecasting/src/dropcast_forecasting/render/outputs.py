@@ -1,7 +1,9 @@
 """Every file a finished job writes, rendered in one place for the service and the CLI.
 
 ``<stem>.csv``, ``<stem>.png``, ``<stem>.report.json`` and, with
-``output_parquet``, ``<stem>.parquet``. The report comes last so that its
+``output_parquet``, ``<stem>.parquet``; with ``components=true``
+``<stem>.components.csv`` (``.parquet`` above :data:`COMPONENTS_CSV_MAX_ROWS`
+rows), with ``anomalies`` on ``<stem>.anomalies.csv``. The report comes last so that its
 timings include the chart and its ``outputs`` list names the other files.
 """
 
@@ -17,7 +19,12 @@ from dropcast_common.params import Params
 from dropcast_forecasting.pool.parallel import render_chart_offloaded
 from dropcast_forecasting.render.chart import ChartOptions
 from dropcast_forecasting.render.report import ForecastReport, value_label
-from dropcast_forecasting.render.writer import to_csv, to_parquet
+from dropcast_forecasting.render.writer import table_to_csv, to_csv, to_parquet
+
+# Above this many rows the components go to Parquet: a CSV of a million rows
+# of a dozen floats is over 100 MB, which spreadsheets cannot open anyway.
+COMPONENTS_CSV_MAX_ROWS = 200_000
+_PARQUET = "application/vnd.apache.parquet"
 
 
 @dataclass(frozen=True)
@@ -35,16 +42,28 @@ def render_outputs(
     forecast: pd.DataFrame,
     report: ForecastReport,
     params: Params,
+    *,
+    components: pd.DataFrame | None = None,
+    anomalies: pd.DataFrame | None = None,
 ) -> list[OutputFile]:
-    """The job's output files, named ``<stem>.<suffix>``, the report last."""
+    """The job's output files, named ``<stem>.<suffix>``, the report last.
+
+    ``components`` and ``anomalies`` are the run's (see ForecastRun), written
+    when the parameters ask for them.
+    """
     files = [OutputFile(f"{stem}.csv", to_csv(forecast), "text/csv")]
     if params.output_parquet:
-        files.append(
-            OutputFile(f"{stem}.parquet", to_parquet(forecast), "application/vnd.apache.parquet")
-        )
+        files.append(OutputFile(f"{stem}.parquet", to_parquet(forecast), _PARQUET))
+    if params.components and components is not None:
+        if len(components) > COMPONENTS_CSV_MAX_ROWS:
+            files.append(OutputFile(f"{stem}.components.parquet", to_parquet(components), _PARQUET))
+        else:
+            files.append(OutputFile(f"{stem}.components.csv", table_to_csv(components), "text/csv"))
+    if params.anomalies != "off" and anomalies is not None:
+        files.append(OutputFile(f"{stem}.anomalies.csv", table_to_csv(anomalies), "text/csv"))
     started = time.perf_counter()
     title = posixpath.basename(stem)
-    options = chart_options(canonical, report, params)
+    options = chart_options(canonical, report, params, components, anomalies)
     png = render_chart_offloaded(canonical, forecast, title, options)
     files.append(OutputFile(f"{stem}.png", png, "image/png"))
     timings = {**report.timings, "chart_seconds": time.perf_counter() - started}
@@ -55,8 +74,14 @@ def render_outputs(
     return files
 
 
-def chart_options(canonical: pd.DataFrame, report: ForecastReport, params: Params) -> ChartOptions:
-    """The chart's labels and history window, from the report and the parameters."""
+def chart_options(
+    canonical: pd.DataFrame,
+    report: ForecastReport,
+    params: Params,
+    components: pd.DataFrame | None = None,
+    anomalies: pd.DataFrame | None = None,
+) -> ChartOptions:
+    """The chart's labels, history window and marks, from the report and the parameters."""
     frequencies = {r.series_id: r.frequency for r in report.series if r.frequency}
     ids = canonical["series_id"].unique()
     if len(ids) == 1 and len(report.series) == 1 and report.series[0].frequency:
@@ -67,4 +92,6 @@ def chart_options(canonical: pd.DataFrame, report: ForecastReport, params: Param
         interval_width=params.interval_width,
         history=params.chart_history,
         frequencies=frequencies,
+        anomalies=anomalies if params.anomalies != "off" else None,
+        components=components if params.chart == "components" else None,
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from dropcast_common.params import Params
 from dropcast_common.table import DEFAULT_SERIES_ID
+from dropcast_forecasting.explain import wanted
 from dropcast_forecasting.model import versions as model_versions
 from dropcast_forecasting.render.regressor_summary import (
     RegressorSummary,
@@ -27,6 +28,8 @@ from dropcast_forecasting.render.regressor_summary import (
 )
 from dropcast_forecasting.render.warnings import ReportWarning, forecast_warnings, input_warnings
 from dropcast_forecasting.results import SeriesResult
+
+_EXPLAINED = ("prophet", "skipped")
 
 
 class Lineage(BaseModel):
@@ -70,6 +73,17 @@ class Summary(BaseModel):
         None,
         description="Mean held-out coverage of the chosen models' calibrated intervals "
         "on their backtest windows (series with two windows or more).",
+    )
+    anomalies: int | None = Field(
+        None, description="History points flagged as anomalies over all series (anomalies on)."
+    )
+    anomalies_excluded: int = Field(
+        0, description="Anomalies set to missing before the final fits (anomalies=exclude)."
+    )
+    unexplained: list[str] = Field(
+        default_factory=list,
+        description="Series whose model gave no components or no in-sample interval "
+        "(their notes say why).",
     )
 
 
@@ -152,6 +166,12 @@ def build_report(
             median_mase=statistics.median(mases) if mases else None,
             wins=_wins(ordered),
             backtest_coverage=_coverage(ordered),
+            anomalies=sum(r.anomalies or 0 for r in ordered) if params.anomalies != "off" else None,
+            anomalies_excluded=sum(r.anomalies_excluded for r in ordered),
+            # Only Prophet decomposes; the other models' notes say what they lack.
+            unexplained=[
+                r.series_id for r in ordered if wanted(params) and r.method not in _EXPLAINED
+            ],
         ),
         series=ordered,
         regressors=regressors,

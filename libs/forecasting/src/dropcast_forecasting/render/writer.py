@@ -31,6 +31,16 @@ def to_csv(forecast: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
+def table_to_csv(frame: pd.DataFrame) -> bytes:
+    """A per-series table (components, anomalies) as CSV: ``series_id`` always first,
+    dates as the forecast prints them, missing values as empty cells."""
+    out = frame.copy()
+    out["series_id"] = out["series_id"].astype(str).map(safe_csv_cell)
+    if len(out):
+        out["date"] = _format_dates(out["date"])
+    return out.to_csv(index=False, lineterminator="\n").encode()
+
+
 def to_parquet(forecast: pd.DataFrame) -> bytes:
     """Parquet with ``series_id`` always present: a machine format keeps one schema."""
     table = pa.Table.from_pandas(forecast, preserve_index=False)
