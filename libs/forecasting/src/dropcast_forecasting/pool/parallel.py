@@ -68,7 +68,13 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
         prepare_engine(params)
         return [forecast_series(task, params) for task in tasks]
     from dropcast_forecasting.pool.worker import run_batch
+    from dropcast_forecasting.quiet import prepare_engine
 
+    if _context().get_start_method() == "fork":
+        # Forked workers inherit what this process imported: import it once
+        # here rather than once per worker (nothing, for the native engine
+        # under model=prophet).
+        prepare_engine(params)
     pool = get_pool(workers)
     busy = min(workers, len(tasks))
     size = max(1, math.ceil(len(tasks) / (busy * BATCHES_PER_WORKER)))
@@ -156,7 +162,7 @@ def _context() -> BaseContext:
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dropcast_forecasting.pool.worker"])
+    context.set_forkserver_preload(["dropcast_forecasting.pool.preload"])
     return context
 
 
