@@ -117,6 +117,7 @@ def fit_prophet(
         step = frequencies.infer_one(history["ds"])
         if step is not None:
             params = without_impossible_seasonality(step, params)
+    fallback = None
     if params.engine == "native" and native.supports(params):
         try:
             return native.fit(
@@ -129,13 +130,20 @@ def fit_prophet(
         except native.NotConvergedError as exc:
             log.warning("native fit did not converge (%s); fitting with cmdstan", exc)
             params = params.model_copy(update={"engine": "cmdstan"})
+            fallback = f"native solver did not converge ({exc}); fitted by cmdstan"
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
     frame = _with_bounds(history[["ds", "y"]], params)
     if init is not None:
         model.fit(frame, init=dict(init))
     else:
         model.fit(frame)
+    model.native_fallback = fallback  # read by engine_fallback(); the report names it
     return model
+
+
+def engine_fallback(model: Any) -> str | None:
+    """Why cmdstan fitted ``model`` although the native engine was asked for (else None)."""
+    return getattr(model, "native_fallback", None)
 
 
 def _steps_a_year(ds: pd.Series) -> bool:

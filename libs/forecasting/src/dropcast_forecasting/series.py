@@ -31,7 +31,13 @@ from dropcast_forecasting.calendar import (
 )
 from dropcast_forecasting.candidates import WARM_START_MIN_VALUES
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
-from dropcast_forecasting.model import fit_prophet, predict_prophet, started_warm, warm_start_init
+from dropcast_forecasting.model import (
+    engine_fallback,
+    fit_prophet,
+    predict_prophet,
+    started_warm,
+    warm_start_init,
+)
 from dropcast_forecasting.results import Backtest, SeriesResult
 from dropcast_forecasting.selection import select
 from dropcast_forecasting.warmstart import Carried, history_digest, reusable_backtest
@@ -103,6 +109,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         return _selected(task, history, dates, m, params, info)
 
     timings = {"fit": 0.0, "predict": 0.0}
+    fallbacks: list[str] = []  # the native solver's, main fit then backtest refit
     frame: pd.DataFrame | None = None
     reason: str | None = None
     fitted: dict[str, Any] | None = None
@@ -111,7 +118,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         reason = f"too short for Prophet: {n} values, needs {MIN_PROPHET_OBSERVATIONS}"
     else:
         try:
-            frame, fitted, warm = _prophet(history, dates, params, task, timings)
+            frame, fitted, warm = _prophet(history, dates, params, task, timings, fallbacks)
         except Exception as exc:  # any Prophet/Stan failure is this series' problem only
             reason = f"Prophet failed: {_describe(exc)}"
     if frame is None:
@@ -135,7 +142,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         note = None
         backtest_observations = n - age
     else:
-        backtest, note = _backtest(history, params, m, method, fitted, frame)
+        backtest, note = _backtest(history, params, m, method, fitted, frame, fallbacks)
         age, backtest_observations = None, n
     result = SeriesResult(
         method=method,
@@ -147,6 +154,7 @@ def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         backtest_note=note,
         backtest_age=age,
         warm_start=warm,
+        engine_fallback="; ".join(fallbacks) or None,
         **info,
     )
     carry = None
@@ -223,12 +231,16 @@ def _prophet(
     params: Params,
     task: SeriesTask,
     timings: dict[str, float],
+    fallbacks: list[str],
 ) -> tuple[pd.DataFrame, dict[str, Any], bool]:
     """The forecast, the fitted parameters (a warm start for the backtest refit and the
-    next upload) and whether the fit started from the previous upload's parameters."""
+    next upload) and whether the fit started from the previous upload's parameters.
+    Appends to ``fallbacks`` why cmdstan fitted it, if the native solver did not."""
     started = time.perf_counter()
     init = task.previous.init if task.previous is not None else None
     model, warm = _fit_from(history, params, init)
+    if (why := engine_fallback(model)) is not None:
+        fallbacks.append(why)
     fitted = time.perf_counter()
     with seeded(task.series_id):
         frame = predict_prophet(model, dates, params)
@@ -264,6 +276,7 @@ def _backtest(
     method: str,
     fitted: dict[str, Any] | None = None,
     forecast: pd.DataFrame | None = None,
+    fallbacks: list[str] | None = None,
 ) -> tuple[Backtest | None, str | None]:
     """Refit on all but the last horizon and score the held-out values.
 
@@ -285,6 +298,8 @@ def _backtest(
             # Point forecasts only: the metrics don't use intervals, and
             # skipping the sampling halves the cost of the refit.
             model = _refit(train, params, fitted)
+            if fallbacks is not None and (why := engine_fallback(model)) is not None:
+                fallbacks.append(f"backtest refit: {why}")
             frame = predict_prophet(model, pd.DatetimeIndex(test["ds"]), params)
         except Exception as exc:  # the forecast stands; only its backtest is missing
             return None, f"backtest refit failed: {_describe(exc)}"
