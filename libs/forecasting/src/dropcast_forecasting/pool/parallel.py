@@ -81,10 +81,22 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
     batches = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
     try:
         futures = [pool.submit(run_batch, batch, params) for batch in batches]
+        if not _always_pool:
+            # The CLI renders its chart here once the forecasts are in; import
+            # Matplotlib (a third of a CPU-second) while this process only
+            # waits. The workers are forked by now, so no thread is copied.
+            threading.Thread(target=_import_chart, name="import-chart", daemon=True).start()
         return [outcome for future in futures for outcome in future.result()]
     except BrokenProcessPool as exc:
         shutdown_pool()
         raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc
+
+
+def _import_chart() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+
+    import dropcast_forecasting.render.chart  # noqa: F401 - imported for later
 
 
 def render_chart_offloaded(
