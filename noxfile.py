@@ -20,9 +20,18 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = "3.11"
 
 
-def install_workspace(session: nox.Session, *groups: str) -> None:
-    """Sync the locked workspace (all members, the given groups) into the session's venv."""
+def install_workspace(session: nox.Session, *groups: str, compile_bytecode: bool = False) -> None:
+    """Sync the locked workspace (all members, the given groups) into the session's venv.
+
+    ``compile_bytecode`` writes every module's .pyc at install time, as pip
+    and the service image (UV_COMPILE_BYTECODE) do: a benchmark's child
+    processes then import as a user's installation would, not compiling
+    every module from source on each start (2-5 CPU-s per process where
+    PYTHONDONTWRITEBYTECODE is set).
+    """
     args = ["uv", "sync", "--frozen", "--all-packages", "--no-default-groups"]
+    if compile_bytecode:
+        args.append("--compile-bytecode")
     for group in groups:
         args += ["--group", group]
     session.run_install(
@@ -185,7 +194,7 @@ def bench(session: nox.Session) -> None:
     `-- --profile` also writes profiles (pyinstrument, py-spy: installed in
     this session only, never in the lock).
     """
-    install_workspace(session, "dev")
+    install_workspace(session, "dev", compile_bytecode=True)
     if "--profile" in session.posargs:
         session.install("pyinstrument", "py-spy")
     session.run("python", "-m", "dropcast_bench", *session.posargs)

@@ -203,3 +203,44 @@ def test_constant_series_are_prophets_unfitted_start(make_series: Any) -> None:
         predict_prophet(theirs, dates, params)["prediction"],
         rtol=1e-12,
     )
+
+
+def test_a_native_solve_that_does_not_converge_falls_back_to_cmdstan_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dropcast_forecasting.native import solver
+    from dropcast_forecasting.render.report import build_report
+    from dropcast_forecasting.series import SeriesTask, forecast_series
+
+    real = solver.solve
+
+    def stalled(data: StanData, start: Point) -> Solution:
+        found = real(data, start)
+        return Solution(found.point, False, found.method, 2000, found.log_posterior)
+
+    monkeypatch.setattr(native, "solve", stalled)
+    ds = pd.date_range("2022-01-03", periods=150, freq="D")
+    y = 100 + 0.2 * np.arange(150) + 10 * np.sin(2 * np.pi * np.arange(150) / 7)
+    params = Params(horizon=14, model="prophet")
+    task = SeriesTask("s", ds.to_numpy("datetime64[ns]"), y.astype("float64"), "D")
+    outcome = forecast_series(task, params)
+
+    result = outcome.result
+    assert result.method == "prophet"  # still Prophet's model, fitted by cmdstan
+    assert result.engine_fallback is not None
+    assert "did not converge" in result.engine_fallback
+    assert "backtest refit" in result.engine_fallback  # the refit fell back too, and says so
+    assert outcome.forecast is not None
+    assert np.isfinite(outcome.forecast["prediction"]).all()
+    report = build_report(series=[result], params=params, source="gs://in/s.csv")
+    assert report.summary.engine_fallbacks == 1
+
+
+def test_a_converged_native_fit_records_no_fallback() -> None:
+    from dropcast_forecasting.series import SeriesTask, forecast_series
+
+    ds = pd.date_range("2022-01-03", periods=150, freq="D")
+    y = 100 + 0.2 * np.arange(150) + 10 * np.sin(2 * np.pi * np.arange(150) / 7)
+    y += np.random.default_rng(0).normal(0, 2, 150)  # an exact fit has no MAP to converge to
+    task = SeriesTask("s", ds.to_numpy("datetime64[ns]"), y.astype("float64"), "D")
+    assert forecast_series(task, Params(horizon=14, model="prophet")).result.engine_fallback is None

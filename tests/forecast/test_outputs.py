@@ -65,7 +65,7 @@ def test_report_lineage_series_and_quality(make_series: Any) -> None:
     assert lineage["versions"]["prophet"].startswith("1.")
     assert data["summary"] == {
         "series": 2, "prophet": 1, "fallback": 1, "skipped": 0, "backtested": 1,
-        "warm_started": 0, "backtests_kept": 0,
+        "warm_started": 0, "backtests_kept": 0, "engine_fallbacks": 0,
         "median_smape": data["series"][0]["backtest"]["smape"],
         "median_mase": data["series"][0]["backtest"]["mase"],
         "wins": {"mean": 1, "prophet": 1}, "backtest_coverage": None,

@@ -7,19 +7,23 @@ baseline is the original project's model code per series, exactly:
 include_history=False)``, ``predict`` (intervals on, for the future only).
 
 The figures are ratios of the baseline's CPU seconds (and wall) to
-dropcast's, the native engine (the default). dropcast also backtests every
-series (a second fit on all but the last horizon, without interval
-sampling); that fit is counted in the headline figure. A what-if run of
-the same one-shot path shows what the backtest costs: switched off; a run
-with ``engine=cmdstan`` shows what the engine changed; one with
+dropcast's. The headline is ``model=prophet`` on the native engine, the
+same model as the loop; the same ratios follow for the default
+(``model=auto``, which also fits and backtests statsforecast's
+candidates). dropcast backtests every series (a second fit on all but the
+last horizon, without interval sampling); that fit is counted. A what-if
+run of the one-shot path shows what the backtest costs: switched off; a
+run with ``engine=cmdstan`` shows what the engine changed; one with
 ``components=true`` what explaining the forecast costs (at most 10 % more
-CPU than without, in the same run). Correctness on the
-same file: every series fitted by both engines (``agreement``), their
-forecasts' difference (median, worst and where) and how many native
-optima are below cmdstan's.
+CPU than without, in the same run). The same
+ratios on M3's real monthly and quarterly series (short: per-fit
+overhead dominates). Correctness on each file: every series fitted by
+both engines (``agreement``), their forecasts' difference (median, worst
+and where) and how many native optima are below cmdstan's.
 
-Children: ``python -m dropcast_bench.b1_many_series baseline FILE --horizon N``,
-``... agreement FILE --horizon N`` and ``... no-backtest FILE OUTDIR --horizon N``.
+Children: ``python -m dropcast_bench.b1_many_series baseline FILE --horizon N
+[--freq F]``, ``... agreement FILE --horizon N [--freq F]`` and
+``... no-backtest FILE OUTDIR --horizon N``.
 """
 
 from __future__ import annotations
@@ -37,170 +41,226 @@ from dropcast_bench.scale import Scale
 
 TITLE = "many series"
 VARIANTS = ("no-backtest",)
+# B1 on real short series (acceptance 2): M3's monthly and quarterly series as
+# the accuracy benchmark loads them, each kind with its competition horizon.
+M3_KINDS = {"monthly": ("MS", 18), "quarterly": ("QS", 8)}
+TARGET = 10.0
 
 
 def run(scale: Scale, work: Path) -> Outcome:
     """Measure B1 at ``scale`` with inputs and outputs under ``work``."""
     data = long_csv(work / "many.csv", scale.b1_series, scale.b1_days, seed=1)
-    horizon = str(scale.horizon)
+    horizon = scale.horizon
+    n = scale.b1_series
     runs: dict[str, Measured] = {}
     reports: dict[str, Any] = {}
-    for engine in ("native", "cmdstan"):
-        name = "dropcast" if engine == "native" else "dropcast_cmdstan"
-        out = work / f"out-{engine}"
-        runs[name] = run_measured(
-            python_module(
-                "dropcast_cli",
-                "forecast",
-                str(data),
-                "-o",
-                str(out),
-                "-p",
-                f"horizon={horizon}",
-                "-p",
-                f"engine={engine}",
-            )
-        )
-        reports[name] = json.loads((out / "many.report.json").read_text())
-    # The same command with components on: what explaining the forecast costs.
-    runs["dropcast_components"] = run_measured(
-        python_module(
-            "dropcast_cli",
-            "forecast",
-            str(data),
-            "-o",
-            str(work / "out-components"),
-            "-p",
-            f"horizon={horizon}",
-            "-p",
-            "components=true",
-        )
-    )
-    runs["prophet_loop"] = run_measured(
-        python_module(__name__, "baseline", str(data), "--horizon", horizon)
-    )
+    # The issue's headline: model=prophet on the native engine. Beside it, the
+    # default (model=auto, which also fits statsforecast's candidates) and
+    # model=prophet on cmdstan (dropcast before the native engine).
+    sides = {
+        "dropcast": ("model=prophet",),
+        "dropcast_auto": (),
+        "dropcast_cmdstan": ("model=prophet", "engine=cmdstan"),
+        # The headline's command with components on: what explaining costs.
+        "dropcast_components": ("model=prophet", "components=true"),
+    }
+    for name, params in sides.items():
+        runs[name], reports[name] = _dropcast(data, work / f"out-{name}", horizon, params)
+    runs["prophet_loop"] = _loop(data, horizon, "D")
     for variant in VARIANTS:
         runs[variant] = run_measured(
-            python_module(__name__, variant, str(data), str(work / variant), "--horizon", horizon)
+            python_module(
+                __name__, variant, str(data), str(work / variant), "--horizon", str(horizon)
+            )
         )
     # The fixed cost per process (interpreter, imports, reading, chart, report),
     # measured on one series of the same kind, so the cost per series beyond it
     # shows apart from what a file costs whatever its size.
     one = long_csv(work / "one.csv", 1, scale.b1_days, seed=1)
-    runs["dropcast_one"] = run_measured(
-        python_module(
-            "dropcast_cli",
-            "forecast",
-            str(one),
-            "-o",
-            str(work / "out-one"),
-            "-p",
-            f"horizon={horizon}",
-        )
-    )
-    runs["prophet_loop_one"] = run_measured(
-        python_module(__name__, "baseline", str(one), "--horizon", horizon)
-    )
-    agreement = run_measured(python_module(__name__, "agreement", str(data), "--horizon", horizon))
-    agreed = agreement.json()
-    n = scale.b1_series
+    runs["dropcast_one"] = _dropcast(one, work / "out-one", horizon, sides["dropcast"])[0]
+    runs["prophet_loop_one"] = _loop(one, horizon, "D")
+    agreed = _agreement(data, horizon, "D")
     base = runs["prophet_loop"]
     report = reports["dropcast"]
     cores = report["timings"].get("workers", 1.0)
 
-    def cheaper(name: str, label: str, target: float) -> Check:
-        return Check(
-            f"CPU per series, serial Prophet / dropcast ({label})",
-            ratio(base.cpu, runs[name].cpu),
-            "x",
-            ">=",
-            target,
-            f"dropcast {runs[name].cpu / n * 1000:.1f} CPU-ms/series",
-            f"Prophet {base.cpu / n * 1000:.1f} CPU-ms/series",
-        )
-
     def marginal(many: Measured, single: Measured) -> float:
         return (many.cpu - single.cpu) / max(1, n - 1)
 
+    checks = [
+        *_ratios("", runs["dropcast"], base, n),
+        Check(
+            "CPU per series beyond the fixed cost, serial Prophet / dropcast",
+            ratio(
+                marginal(base, runs["prophet_loop_one"]),
+                marginal(runs["dropcast"], runs["dropcast_one"]),
+            ),
+            "x",
+            ">=",
+            TARGET,
+            f"dropcast {marginal(runs['dropcast'], runs['dropcast_one']) * 1000:.1f} CPU-ms"
+            f" per series + {runs['dropcast_one'].cpu:.2f} CPU-s per file",
+            f"Prophet {marginal(base, runs['prophet_loop_one']) * 1000:.1f} CPU-ms"
+            f" per series + {runs['prophet_loop_one'].cpu:.2f} CPU-s per file",
+        ),
+        *_ratios("model=auto, the default: ", runs["dropcast_auto"], base, n),
+        Check(
+            "CPU with components on / off (model=prophet)",
+            ratio(runs["dropcast_components"].cpu, runs["dropcast"].cpu),
+            "x",
+            "<=",
+            1.10,
+            f"components on {runs['dropcast_components'].cpu:.1f} CPU-s",
+            f"off {runs['dropcast'].cpu:.1f} CPU-s",
+        ),
+        *_agreement_checks("", agreed),
+    ]
+    m3: dict[str, Any] = {}
+    for kind, (freq, h) in M3_KINDS.items():
+        source = m3_csv(work / f"m3-{kind}.csv", kind, scale.b1_m3_series, freq)
+        count = _rows(source)
+        mine, mine_report = _dropcast(source, work / f"out-m3-{kind}", h, sides["dropcast"])
+        loop = _loop(source, h, freq)
+        kind_agreed = _agreement(source, h, freq)
+        checks += _ratios(f"M3 {kind}, h={h}: ", mine, loop, count)
+        checks += _agreement_checks(f"M3 {kind}: ", kind_agreed)
+        m3[kind] = {
+            "series": count,
+            "horizon": h,
+            "runs": {"dropcast": _describe(mine, count), "prophet_loop": _describe(loop, count)},
+            "agreement": kind_agreed,
+            "methods": mine_report["summary"],
+            "dropcast_report_timings": mine_report["timings"],
+        }
     return Outcome(
         "B1",
         TITLE,
-        [
-            Check(
-                "speed-up vs serial Prophet (wall)",
-                ratio(base.wall, runs["dropcast"].wall),
-                "x",
-                ">=",
-                10.0,
-                f"dropcast {runs['dropcast'].wall:.1f} s",
-                f"serial Prophet {base.wall:.1f} s",
-            ),
-            cheaper("dropcast", "backtest counted", 10.0),
-            Check(
-                "CPU per series beyond the fixed cost, serial Prophet / dropcast",
-                ratio(
-                    marginal(base, runs["prophet_loop_one"]),
-                    marginal(runs["dropcast"], runs["dropcast_one"]),
-                ),
-                "x",
-                ">=",
-                10.0,
-                f"dropcast {marginal(runs['dropcast'], runs['dropcast_one']) * 1000:.1f} CPU-ms"
-                f" per series + {runs['dropcast_one'].cpu:.2f} CPU-s per file",
-                f"Prophet {marginal(base, runs['prophet_loop_one']) * 1000:.1f} CPU-ms"
-                f" per series + {runs['prophet_loop_one'].cpu:.2f} CPU-s per file",
-            ),
-            cheaper("no-backtest", "what-if: backtest off", 10.0),
-            Check(
-                "CPU with components on / off",
-                ratio(runs["dropcast_components"].cpu, runs["dropcast"].cpu),
-                "x",
-                "<=",
-                1.10,
-                f"components on {runs['dropcast_components'].cpu:.1f} CPU-s",
-                f"off {runs['dropcast'].cpu:.1f} CPU-s",
-            ),
-            Check(
-                "native vs cmdstan forecast difference, median over series",
-                100 * agreed["median_difference"],
-                "%",
-                "<=",
-                0.5,
-                f"worst {100 * agreed['worst_difference']:.3f} % ({agreed['worst_series']})",
-                "the same fit by cmdstan",
-            ),
-            Check(
-                "native vs cmdstan forecast difference, worst series",
-                100 * agreed["worst_difference"],
-                "%",
-                "<=",
-                2.0,
-                f"{agreed['worst_series']}; native optimum below cmdstan's: "
-                f"{agreed['native_worse']} of {agreed['series']}",
-                "the same fit by cmdstan",
-            ),
-        ],
+        checks,
         {
             "series": n,
             "days": scale.b1_days,
-            "horizon": scale.horizon,
+            "horizon": horizon,
             "runs": {name: _describe(m, n) for name, m in runs.items()},
             # What the CPU seconds allow on idle cores; the wall figure above
             # also carries whatever else the shared machine was running.
             "speedup_on_idle_cores": {
-                name: ratio(base.cpu, runs[name].cpu / cores)
-                for name in ("dropcast", "dropcast_cmdstan", *VARIANTS)
+                name: ratio(base.cpu, runs[name].cpu / cores) for name in (*sides, *VARIANTS)
             },
             "cmdstan_engine_cpu_ratio": ratio(base.cpu, runs["dropcast_cmdstan"].cpu),
             # ru_maxrss of a process tree is its largest process: a pool worker or the parent.
             "peak_rss_largest_process_mib": runs["dropcast"].max_rss_mib,
             "agreement": agreed,
             "dropcast_report_timings": report["timings"],
+            "auto_report_timings": reports["dropcast_auto"]["timings"],
             "cmdstan_report_timings": reports["dropcast_cmdstan"]["timings"],
             "methods": report["summary"],
+            "auto_methods": reports["dropcast_auto"]["summary"],
             "baseline": base.json(),
+            "m3": m3,
         },
     )
+
+
+def _dropcast(
+    source: Path, out: Path, horizon: int, params: tuple[str, ...]
+) -> tuple[Measured, Any]:
+    """``dropcast forecast`` on ``source`` as its own process, and the report it wrote."""
+    args = ["-p", f"horizon={horizon}"]
+    for param in params:
+        args += ["-p", param]
+    measured = run_measured(
+        python_module("dropcast_cli", "forecast", str(source), "-o", str(out), *args)
+    )
+    return measured, json.loads((out / f"{source.stem}.report.json").read_text())
+
+
+def _loop(source: Path, horizon: int, freq: str) -> Measured:
+    return run_measured(
+        python_module(__name__, "baseline", str(source), "--horizon", str(horizon), "--freq", freq)
+    )
+
+
+def _agreement(source: Path, horizon: int, freq: str) -> Any:
+    return run_measured(
+        python_module(__name__, "agreement", str(source), "--horizon", str(horizon), "--freq", freq)
+    ).json()
+
+
+def _ratios(label: str, mine: Measured, base: Measured, n: int) -> list[Check]:
+    """Wall and CPU (backtest counted), serial Prophet over dropcast, same file, same run."""
+    return [
+        Check(
+            f"{label}speed-up vs serial Prophet (wall)",
+            ratio(base.wall, mine.wall),
+            "x",
+            ">=",
+            TARGET,
+            f"dropcast {mine.wall:.1f} s",
+            f"serial Prophet {base.wall:.1f} s",
+        ),
+        Check(
+            f"{label}CPU per series, serial Prophet / dropcast (backtest counted)",
+            ratio(base.cpu, mine.cpu),
+            "x",
+            ">=",
+            TARGET,
+            f"dropcast {mine.cpu / n * 1000:.1f} CPU-ms/series",
+            f"Prophet {base.cpu / n * 1000:.1f} CPU-ms/series",
+        ),
+    ]
+
+
+def _agreement_checks(label: str, agreed: Any) -> list[Check]:
+    where = f"{agreed['worst_series']}; native optimum below cmdstan's: "
+    where += f"{agreed['native_worse']} of {agreed['series']}"
+    return [
+        Check(
+            f"{label}native vs cmdstan forecast difference, median over series",
+            100 * agreed["median_difference"],
+            "%",
+            "<=",
+            0.5,
+            f"worst {100 * agreed['worst_difference']:.3f} % ({agreed['worst_series']})",
+            "the same fit by cmdstan",
+        ),
+        Check(
+            f"{label}native vs cmdstan forecast difference, worst series",
+            100 * agreed["worst_difference"],
+            "%",
+            "<=",
+            2.0,
+            where,
+            "the same fit by cmdstan",
+        ),
+    ]
+
+
+def m3_csv(path: Path, kind: str, count: int, freq: str) -> Path:
+    """``count`` M3 series of ``kind`` (the accuracy benchmark's frozen sample), training part
+    only, as a long ``id,date,value`` CSV on a ``freq`` calendar."""
+    import pandas as pd
+
+    from dropcast_bench.accuracy import START, load
+
+    frames = [
+        pd.DataFrame(
+            {
+                "id": s.name,
+                "date": pd.date_range(START, periods=len(s.train), freq=freq).date,
+                "value": s.train,
+            }
+        )
+        for s in load("M3", {kind: count})
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def _rows(source: Path) -> int:
+    import pandas as pd
+
+    return int(pd.read_csv(source, usecols=["id"])["id"].nunique())
 
 
 def _describe(measured: Measured, series: int) -> dict[str, Any]:
@@ -212,8 +272,12 @@ def _describe(measured: Measured, series: int) -> dict[str, Any]:
     }
 
 
-def prophet_loop(source: Path, horizon: int) -> dict[str, float]:
-    """The baseline: the original's model code over every series of a long CSV, one at a time."""
+def prophet_loop(source: Path, horizon: int, freq: str = "D") -> dict[str, float]:
+    """The baseline: the original's model code over every series of a long CSV, one at a time.
+
+    ``freq`` is the data's calendar: the original's call, which assumes daily
+    data, with the frequency a user of monthly or quarterly data would pass.
+    """
     import pandas as pd
 
     from dropcast_forecasting.quiet import import_prophet
@@ -231,7 +295,7 @@ def prophet_loop(source: Path, horizon: int) -> dict[str, float]:
         fitted = time.perf_counter()
         # The original's call: the future only, so intervals are sampled for
         # the horizon, not the whole history as well.
-        future = model.make_future_dataframe(periods=horizon, include_history=False)
+        future = model.make_future_dataframe(periods=horizon, freq=freq, include_history=False)
         model.predict(future)
         fit += fitted - started
         predict += time.perf_counter() - fitted
@@ -239,7 +303,7 @@ def prophet_loop(source: Path, horizon: int) -> dict[str, float]:
     return {"series": count, "fit_seconds": fit, "predict_seconds": predict}
 
 
-def agreement_run(source: Path, horizon: int) -> dict[str, Any]:
+def agreement_run(source: Path, horizon: int, freq: str = "D") -> dict[str, Any]:
     """Every series of ``source`` fitted by both engines: how far apart, and where."""
     import statistics
 
@@ -253,7 +317,7 @@ def agreement_run(source: Path, horizon: int) -> dict[str, Any]:
     results = []
     for series_id, group in frame.groupby("id", sort=True):
         history = group.rename(columns={"date": "ds", "value": "y"})[["ds", "y"]]
-        results.append(compare(str(series_id), history, "D", params))
+        results.append(compare(str(series_id), history, freq, params))
     worst = max(results, key=lambda r: r.difference)
     return {
         "series": len(results),
@@ -283,7 +347,7 @@ def forecast_variant(variant: str, source: Path, outdir: Path, horizon: int) -> 
         return None, "switched off by the benchmark"
 
     setattr(series, "_backtest", no_backtest)  # noqa: B010 - a deliberate what-if patch
-    result = oneshot.run(source, outdir, [f"horizon={horizon}"])
+    result = oneshot.run(source, outdir, [f"horizon={horizon}", "model=prophet"])
     if not result.ok:
         raise SystemExit(f"forecast failed: {result.error}")
 
@@ -295,12 +359,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("source", type=Path)
     parser.add_argument("outdir", type=Path, nargs="?")
     parser.add_argument("--horizon", type=int, default=28)
+    parser.add_argument("--freq", default="D")
     args = parser.parse_args(argv)
     if args.command == "baseline":
-        print(json.dumps(prophet_loop(args.source, args.horizon)))
+        print(json.dumps(prophet_loop(args.source, args.horizon, args.freq)))
         return
     if args.command == "agreement":
-        print(json.dumps(agreement_run(args.source, args.horizon)))
+        print(json.dumps(agreement_run(args.source, args.horizon, args.freq)))
         return
     if args.outdir is None:
         parser.error(f"{args.command} needs OUTDIR")

@@ -13,6 +13,8 @@ class Scale:
     # B1: daily series through the one-shot command vs serial Prophet.
     b1_series: int
     b1_days: int
+    # B1 on real short series: this many M3 monthly and this many M3 quarterly.
+    b1_m3_series: int
     # B2: a long file of series x days rows, and one `b2_growth` times larger.
     b2_series: int
     b2_days: int
@@ -36,6 +38,7 @@ FULL = Scale(
     quick=False,
     b1_series=200,
     b1_days=3 * 365,
+    b1_m3_series=200,
     b2_series=1_000,
     b2_days=1_000,
     b2_growth=10,
@@ -58,6 +61,7 @@ QUICK = Scale(
     quick=True,
     b1_series=3,
     b1_days=120,
+    b1_m3_series=3,
     b2_series=20,
     b2_days=500,
     b2_growth=10,

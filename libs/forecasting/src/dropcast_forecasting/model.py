@@ -45,6 +45,7 @@ _SCALARS = ("k", "m", "sigma_obs")
 # What Prophet's Stan program reads, split by how it is passed.
 _STAN_SCALARS = ("T", "S", "K", "tau", "trend_indicator", "sigmas")
 _STAN_ARRAYS = ("y", "t", "cap", "t_change", "s_a", "s_m")
+_YEAR_NS = 365 * 86_400 * 10**9
 
 
 def check_holidays_country(country: str) -> None:
@@ -139,9 +140,11 @@ def fit_prophet(
     # turns it on past two years of history: ten Fourier terms it can never
     # identify, which made a 12-point fit take seconds, not milliseconds. The rule
     # lives in calendar; every caller of fit_prophet gets it, not only series.py.
-    step = frequencies.infer_one(history["ds"]) if params.yearly_seasonality == "auto" else None
-    if step is not None:
-        params = without_impossible_seasonality(step, params)
+    if params.yearly_seasonality == "auto" and _steps_a_year(history["ds"]):
+        step = frequencies.infer_one(history["ds"])
+        if step is not None:
+            params = without_impossible_seasonality(step, params)
+    fallback = None
     if params.engine == "native" and native.supports(params):
         try:
             return native.fit(
@@ -155,13 +158,31 @@ def fit_prophet(
         except native.NotConvergedError as exc:
             log.warning("native fit did not converge (%s); fitting with cmdstan", exc)
             params = params.model_copy(update={"engine": "cmdstan"})
+            fallback = f"native solver did not converge ({exc}); fitted by cmdstan"
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
     frame = _with_bounds(history[["ds", "y", *(params.regressors or ())]], params)
     if init is not None:
         model.fit(frame, init=dict(init))
     else:
         model.fit(frame)
+    model.native_fallback = fallback  # read by engine_fallback(); the report names it
     return model
+
+
+def engine_fallback(model: Any) -> str | None:
+    """Why cmdstan fitted ``model`` although the native engine was asked for (else None)."""
+    return getattr(model, "native_fallback", None)
+
+
+def _steps_a_year(ds: pd.Series) -> bool:
+    """Whether any step of ``ds`` is a year or longer: else no inferred frequency can be.
+
+    A frequency is named after the steps a series takes most often, so one
+    whose every step is under 365 days is never yearly or coarser, and
+    inferring it (a tenth of a native fit) cannot change the answer.
+    """
+    stamps = np.sort(ds.to_numpy(dtype="datetime64[ns]").view("int64"))
+    return len(stamps) > 1 and int(np.diff(stamps).max()) >= _YEAR_NS
 
 
 def predict_prophet(

@@ -10,6 +10,7 @@ then turns it down to warnings that propagate to our own handlers.
 from __future__ import annotations
 
 import logging
+from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -29,16 +30,29 @@ def import_prophet() -> ModuleType:
 
 
 def prepare_engine(params: Params) -> None:
-    """Import Prophet quietly if fits under ``params`` will need it (cheap after the first call).
+    """Import what fits under ``params`` will need, once per process (cheap after that).
 
-    The native engine's array path needs neither Prophet nor cmdstanpy nor
-    the Matplotlib pyplot Prophet imports, about a second of CPU per
-    process; a fit that falls back to cmdstan imports them when it does.
+    Prophet (quietly) for cmdstan fits; statsforecast, warmed up, when the
+    model is chosen among candidates. ``model=prophet`` on the native
+    engine's array path needs neither, nor cmdstanpy, nor the Matplotlib
+    pyplot Prophet imports: 2-3 CPU-s per process that a run of a few
+    hundred series used to spend on imports alone (benchmark B1). A fit
+    that falls back to cmdstan imports Prophet when it does.
     """
     from dropcast_forecasting.native.forecast import supports
 
     if params.engine == "cmdstan" or not supports(params):
         import_prophet()
+    if params.model != "prophet":
+        warm_up_candidates()
+
+
+@cache
+def warm_up_candidates() -> None:
+    """statsforecast's import (seconds) and first fits, once per process."""
+    from dropcast_forecasting.candidates import warm_up
+
+    warm_up()
 
 
 def silence_stan_logs() -> None:

@@ -106,6 +106,11 @@ class SeriesResult(BaseModel):
     warm_start: bool = Field(
         False, description="The fit started from the previous upload's fitted parameters."
     )
+    engine_fallback: str | None = Field(
+        None,
+        description="Set when the native solver did not converge on this series' Prophet "
+        "fit (or its backtest's refit) and cmdstan fitted it instead: what the solver said.",
+    )
     model: str | None = Field(
         None, description="The model the forecast comes from (= method unless skipped)."
     )

@@ -40,6 +40,7 @@ from dropcast_forecasting.explain import (
 )
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
 from dropcast_forecasting.model import (
+    engine_fallback,
     fit_prophet,
     predict_prophet,
     regressor_values,
@@ -168,6 +169,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         return _selected(task, history, dates, m, params, info, future)
 
     timings = {"fit": 0.0, "predict": 0.0}
+    fallbacks: list[str] = []  # the native solver's, main fit then backtest refit
     frame: pd.DataFrame | None = None
     reason: str | None = None
     fitted: dict[str, Any] | None = None
@@ -178,7 +180,9 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         reason = f"too short for Prophet: {n} values, needs {MIN_PROPHET_OBSERVATIONS}"
     else:
         try:
-            frame, prophet, warm, found = _prophet(history, dates, params, task, timings, future)
+            frame, prophet, warm, found = _prophet(
+                history, dates, params, task, timings, fallbacks, future
+            )
             fitted = warm_start_init(prophet)
         except Exception as exc:  # any Prophet/Stan failure is this series' problem only
             reason = f"Prophet failed: {_describe(exc)}"
@@ -205,7 +209,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         note = None
         backtest_observations = n - age
     else:
-        backtest, note = _backtest(history, params, m, method, fitted, frame)
+        backtest, note = _backtest(history, params, m, method, fitted, frame, fallbacks)
         age, backtest_observations = None, n
     result = SeriesResult(
         method=method,
@@ -218,6 +222,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         backtest_age=age,
         warm_start=warm,
         regressors=found,
+        engine_fallback="; ".join(fallbacks) or None,
         **info,
     )
     carry = None
@@ -368,14 +373,18 @@ def _prophet(
     params: Params,
     task: SeriesTask,
     timings: dict[str, float],
+    fallbacks: list[str],
     future: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, Any, bool, list[RegressorEffect]]:
     """The forecast, the fitted model (its parameters warm-start the backtest refit and
     the next upload), whether the fit started from the previous upload's parameters, and
-    the regressors' effects."""
+    the regressors' effects. Appends to ``fallbacks`` why cmdstan fitted it, if the
+    native solver did not."""
     started = time.perf_counter()
     init = task.previous.init if task.previous is not None else None
     model, warm = _fit_from(history, params, init)
+    if (why := engine_fallback(model)) is not None:
+        fallbacks.append(why)
     fitted = time.perf_counter()
     with seeded(task.series_id):
         frame = predict_prophet(model, dates, params, future)
@@ -411,6 +420,7 @@ def _backtest(
     method: str,
     fitted: dict[str, Any] | None = None,
     forecast: pd.DataFrame | None = None,
+    fallbacks: list[str] | None = None,
 ) -> tuple[Backtest | None, str | None]:
     """Refit on all but the last horizon and score the held-out values.
 
@@ -432,6 +442,8 @@ def _backtest(
             # Point forecasts only: the metrics don't use intervals, and
             # skipping the sampling halves the cost of the refit.
             model = _refit(train, params, fitted)
+            if fallbacks is not None and (why := engine_fallback(model)) is not None:
+                fallbacks.append(f"backtest refit: {why}")
             test_dates = pd.DatetimeIndex(test["ds"])
             frame = predict_prophet(model, test_dates, params, regressor_values(test, params))
         except Exception as exc:  # the forecast stands; only its backtest is missing

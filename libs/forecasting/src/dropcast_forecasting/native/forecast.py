@@ -76,8 +76,9 @@ class NativeFit:
         upper_p = 100 * (1.0 + self.interval_width) / 2
         pct = np.nanpercentile if np.isnan(samples).any() else np.percentile
         # Both bounds from one partition of each date's samples (Prophet makes
-        # two calls; the order statistics, hence the values, are the same).
-        lower, upper = pct(samples.T, [lower_p, upper_p], axis=1)
+        # two calls; the order statistics, hence the values, are the same),
+        # along contiguous rows: a date's draws lie side by side.
+        lower, upper = pct(samples, [lower_p, upper_p], axis=1)
         return Prediction(ds_ns.view("datetime64[ns]"), yhat, lower, upper)
 
     def components(
@@ -135,20 +136,29 @@ class NativeFit:
         X = self.layout.features(ds_ns, regressors)
         _, s_a, s_m = self.layout.indicators()
         additive = (X @ (self.point.beta * s_a)) * self.layout.y_scale
-        return self._samples(t, self._trend(t), additive, X @ (self.point.beta * s_m))
+        return self._samples(t, self._trend(t), additive, X @ (self.point.beta * s_m)).T
 
     def _samples(
         self, t: np.ndarray, expected: np.ndarray, additive: np.ndarray, multiplicative: np.ndarray
     ) -> np.ndarray:
-        """``sample_model_vectorized``: simulated trends times seasonality, plus noise."""
+        """``sample_model_vectorized``: simulated trends times seasonality, plus noise.
+
+        Laid out (dates, draws), Prophet's transpose: the running sums over
+        dates and each date's percentiles then run along contiguous memory,
+        three times faster than across it (benchmark B1).
+        """
         n, y_scale = self.uncertainty_samples, self.layout.y_scale
         # A generator seeded from numpy's global one, which the caller seeds
         # per series (Prophet samples from the global one): the same
         # distributions as Prophet's draws, several times faster to draw.
         rng = np.random.default_rng(np.random.randint(0, 2**32, size=4, dtype=np.uint64))
-        trends = (expected[None, :] + self._trend_changes(t, n, rng)) * y_scale
-        noise = rng.standard_normal(trends.shape) * (self.point.sigma_obs * y_scale)
-        samples: np.ndarray = trends * (1 + multiplicative) + additive + noise
+        samples = self._trend_changes(t, n, rng)
+        samples += expected[:, None]
+        samples *= y_scale * (1 + multiplicative)[:, None]
+        samples += additive[:, None]
+        noise = rng.standard_normal(samples.shape)
+        noise *= self.point.sigma_obs * y_scale
+        samples += noise
         return samples
 
     def _trend(self, t: np.ndarray) -> np.ndarray:
@@ -163,29 +173,31 @@ class NativeFit:
         return trend
 
     def _trend_changes(self, t: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``_sample_uncertainty``: simulated future trend changes, (n, len(t)), scaled.
+        """``_sample_uncertainty``: simulated future trend changes, (len(t), n), scaled.
 
         Prophet draws a Laplace shift for every future step and keeps those
         where a uniform draw falls below the change likelihood; drawing
         shifts only where a change happens is the same distribution with a
         few percent of the draws.
         """
+        out = np.zeros((len(t), n))
         if t.max() <= 1 or self.layout.growth == "flat":
-            return np.zeros((n, len(t)))  # no trend uncertainty in the history or flat growth
-        future = t[t > 1]
+            return out  # no trend uncertainty in the history or flat growth
+        in_future = t > 1
+        future = t[in_future]
         length = len(future)
         step = np.diff(future).mean() if length > 1 else self.history_step
         likelihood = len(self.layout.changepoints_t) * step
         mean_delta = np.mean(np.abs(self.point.delta)) + 1e-8
-        changes = rng.random((n, length)) < likelihood
-        mat = np.zeros((n, length))
+        changes = rng.random((length, n)) < likelihood
+        mat = np.zeros((length, n))
         mat[changes] = rng.laplace(0, mean_delta, int(np.count_nonzero(changes)))
-        shifted = np.hstack([np.zeros((n, 1)), mat])[:, :-1]
-        mat = (shifted + mat) / 2
-        out = mat.cumsum(axis=1).cumsum(axis=1) * step
-        past = int(np.sum(t <= 1))
-        if past:
-            out = np.concatenate([np.zeros((n, past)), out], axis=1)
+        # Each step's shift averaged with the step before (Prophet's trapezoid).
+        mat[1:] += mat[:-1].copy()
+        mat *= 0.5 * step
+        np.cumsum(mat, axis=0, out=mat)
+        np.cumsum(mat, axis=0, out=mat)
+        out[in_future] = mat
         return out
 
 

@@ -68,17 +68,35 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
         prepare_engine(params)
         return [forecast_series(task, params) for task in tasks]
     from dropcast_forecasting.pool.worker import run_batch
+    from dropcast_forecasting.quiet import prepare_engine
 
+    if _context().get_start_method() == "fork":
+        # Forked workers inherit what this process imported: import it once
+        # here rather than once per worker (nothing, for the native engine
+        # under model=prophet).
+        prepare_engine(params)
     pool = get_pool(workers)
     busy = min(workers, len(tasks))
     size = max(1, math.ceil(len(tasks) / (busy * BATCHES_PER_WORKER)))
     batches = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
     try:
         futures = [pool.submit(run_batch, batch, params) for batch in batches]
+        if not _always_pool:
+            # The CLI renders its chart here once the forecasts are in; import
+            # Matplotlib (a third of a CPU-second) while this process only
+            # waits. The workers are forked by now, so no thread is copied.
+            threading.Thread(target=_import_chart, name="import-chart", daemon=True).start()
         return [outcome for future in futures for outcome in future.result()]
     except BrokenProcessPool as exc:
         shutdown_pool()
         raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc
+
+
+def _import_chart() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+
+    import dropcast_forecasting.render.chart  # noqa: F401 - imported for later
 
 
 def render_chart_offloaded(
@@ -156,7 +174,7 @@ def _context() -> BaseContext:
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dropcast_forecasting.pool.worker"])
+    context.set_forkserver_preload(["dropcast_forecasting.pool.preload"])
     return context
 
 

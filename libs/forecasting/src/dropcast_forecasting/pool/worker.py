@@ -1,8 +1,10 @@
 """The code a pool worker runs: its start-up and one batch of series.
 
-Imported in the fork server (``set_forkserver_preload``) or inherited by a
-forked worker, so pandas and numpy are imported once, not per series or per
-request; Prophet too, the first time a batch needs it (``prepare_engine``).
+Imported in the fork server (``set_forkserver_preload``, through
+:mod:`~dropcast_forecasting.pool.preload`) or inherited by a forked worker,
+so pandas and numpy are imported once, not per series or per request;
+Prophet and statsforecast too, the first time a batch needs them
+(``prepare_engine``), and never for a batch that does not.
 """
 
 from __future__ import annotations
@@ -18,14 +20,8 @@ import time
 from multiprocessing.util import Finalize
 
 from dropcast_common.params import Params
-from dropcast_forecasting.candidates import warm_up as warm_up_candidates
 from dropcast_forecasting.quiet import prepare_engine
 from dropcast_forecasting.series import SeriesOutcome, SeriesTask, forecast_series
-
-# statsforecast's import (seconds) and first fits, paid once here in the fork
-# server rather than by the first series of every worker. Prophet itself is
-# imported only by the batches whose engine needs it (prepare_engine).
-warm_up_candidates()
 
 # cmdstanpy picks one scratch directory per process at import time and
 # offers no setting for it; a worker forked from a process that already

@@ -64,6 +64,11 @@ class Summary(BaseModel):
     backtests_kept: int = Field(
         0, description="Backtests kept from an earlier upload of the same object."
     )
+    engine_fallbacks: int = Field(
+        0,
+        description="Series whose Prophet fit the native solver did not converge on, "
+        "fitted by cmdstan instead (each names why: engine_fallback).",
+    )
     median_smape: float | None = Field(None, description="Median sMAPE (%) over backtests.")
     median_mase: float | None = Field(None, description="Median MASE over backtests.")
     wins: dict[str, int] = Field(
@@ -162,6 +167,7 @@ def build_report(
             backtested=len(backtests),
             warm_started=sum(r.warm_start for r in ordered),
             backtests_kept=sum(r.backtest_age is not None for r in ordered),
+            engine_fallbacks=sum(r.engine_fallback is not None for r in ordered),
             median_smape=statistics.median(b.smape for b in backtests) if backtests else None,
             median_mase=statistics.median(mases) if mases else None,
             wins=_wins(ordered),
