@@ -37,6 +37,8 @@ AUTO_CANDIDATES: tuple[Candidate, ...] = ("prophet", "ets", "theta", "seasonal_n
 # The combination's members: the mean of their forecasts, step by step (the
 # benchmark's best combination; adding Prophet made it worse).
 COMBINED: tuple[Candidate, ...] = ("ets", "theta")
+# The candidates whose fit searches a family of forms (see search_history).
+SEARCHED: tuple[Candidate, ...] = ("ets", "theta")
 # Prophet's Stan program picks Newton below this many values (and L-BFGS
 # from there). Newton started from another fit's optimum can crawl to a far
 # worse one (a 44-value quarterly series: 232 s, log-probability -22.7
@@ -95,7 +97,8 @@ def forecast(
     h = len(dates)
     if candidate == "prophet":
         return _prophet(history, dates, m, params, init)
-    y = history["y"].to_numpy(dtype="float64")[-stats_history(m) :]
+    whole = history["y"].to_numpy(dtype="float64")
+    y = whole[-stats_history(m) :]
     level = _level(params.interval_width)
     with warnings.catch_warnings():
         # statsforecast divides by zero degrees of freedom on its tiniest
@@ -105,6 +108,16 @@ def forecast(
             model = fitted
             out = model.forward(y=y, h=h, level=[level])
         else:
+            if (
+                params.model == "auto"
+                and like is None
+                and candidate in SEARCHED
+                and len(whole) > len(y)
+            ):
+                # A history longer than the window: the form from the recent
+                # values, its parameters from the whole window (a model asked
+                # for by name gets the library's own full search).
+                like = _statsforecast_model(candidate, m).fit(y=y[-search_history(m) :])
             model = _statsforecast_model(candidate, m, like).fit(y=y)
             out = model.predict(h=h, level=[level])
     key = str(level)
@@ -128,6 +141,21 @@ def stats_history(m: int) -> int:
     monthly ones is shorter than this.
     """
     return max(240, 20 * m)
+
+
+def search_history(m: int) -> int:
+    """The most recent values AutoETS and AutoTheta choose their form on: 10 seasons, at least 120.
+
+    The search fits every form (AutoETS up to thirty, AutoTheta four) and its
+    cost grows with the values; on a longer history only the form found here
+    is fitted to all :func:`stats_history` values. Only histories longer
+    than that window search this way (three years of daily data, benchmark
+    B1: AutoETS 131 ms against 73, AutoTheta 75 against 37); on shorter
+    ones the search on every value pays (searching M3's 126-value monthly
+    series on their last 120 lost the default its MASE lead over AutoETS,
+    1.677 against 1.675).
+    """
+    return max(120, 10 * m)
 
 
 def combine(members: list[Forecast]) -> Forecast:
