@@ -112,7 +112,9 @@ def run(
             train = history.iloc[:origin]
             dates = pd.DatetimeIndex(history["ds"].iloc[origin : origin + windows.length])
             try:
-                result = forecast(candidate, train, dates, m, params, init=init, fitted=first_fit)
+                result = forecast(
+                    candidate, train, dates, m, params, init=init, fitted=first_fit, backtest=True
+                )
             except Exception as exc:  # a model failing is this candidate's problem only
                 trial = Trial(candidate, failure=_describe(exc))
                 failures[candidate] = trial.failure or ""

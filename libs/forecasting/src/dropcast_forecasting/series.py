@@ -29,7 +29,7 @@ from dropcast_forecasting.calendar import (
     season_length,
     without_impossible_seasonality,
 )
-from dropcast_forecasting.candidates import WARM_START_MIN_VALUES
+from dropcast_forecasting.candidates import BACKTEST_FIT, WARM_START_MIN_VALUES
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
 from dropcast_forecasting.model import fit_prophet, predict_prophet, started_warm, warm_start_init
 from dropcast_forecasting.results import Backtest, SeriesResult
@@ -318,12 +318,13 @@ def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -
     histories long enough for L-BFGS, though: below that Prophet optimises
     with Newton, which from the full fit's optimum can crawl for minutes to
     a far worse one (see candidates.WARM_START_MIN_VALUES); those start
-    cold, as Prophet would. Shapes differ when automatic seasonality
-    switches with the shorter history: then Stan refuses the start and the
-    refit starts cold.
+    cold, as Prophet would. On cmdstan it optimises as
+    candidates.BACKTEST_FIT says: L-BFGS, capped, never Newton. Shapes
+    differ when automatic seasonality switches with the shorter history:
+    then Stan refuses the start and the refit starts cold.
     """
     start = fitted if len(train) >= WARM_START_MIN_VALUES else None
-    return _fit_from(train, params, start, uncertainty_samples=0)[0]
+    return _fit_from(train, params, start, uncertainty_samples=0, **BACKTEST_FIT)[0]
 
 
 def _bounds(fb: Fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
