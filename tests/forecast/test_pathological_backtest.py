@@ -6,11 +6,12 @@ Newton, and on this series Newton crawls along a ridge where the noise scale
 shrinks towards zero: 43 s for the 36-value backtest fit here, cold or
 started from the main fit, and longer still when it began from the main
 fit's optimum (the issue's 232 s). The native engine cannot solve these fits
-either and hands them to cmdstan. Backtest fits therefore optimise with
-L-BFGS under an iteration cap, never Newton (candidates.BACKTEST_FIT), while
-the forecast's own fit stays Prophet's. These tests run the backtest with a
-warm start from the main fit, on both engines, under ``model=prophet`` and
-``model=auto``, and check what cmdstan was asked to do.
+either and hands them to cmdstan. Backtest fits therefore start cold below
+100 values, run under an iteration cap and never take Prophet's Newton
+fallback (candidates.backtest_fit), while the forecast's own fit stays
+Prophet's. These tests run the backtest with a warm start from the main
+fit, on both engines, under ``model=prophet`` and ``model=auto``, and check
+what cmdstan was asked to do.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 
 from dropcast_common.params import Params
 from dropcast_forecasting import series
-from dropcast_forecasting.candidates import BACKTEST_FIT
+from dropcast_forecasting.candidates import NEWTON_ITERATIONS
 from dropcast_forecasting.model import fit_prophet, warm_start_init
 from dropcast_forecasting.warmstart import Carried, history_digest
 
@@ -72,7 +73,7 @@ def _task(engine: str) -> series.SeriesTask:
 
 @pytest.mark.parametrize("engine", ["native", "cmdstan"])
 @pytest.mark.parametrize("model", ["prophet", "auto"])
-def test_backtest_fits_of_the_pathological_series_never_run_newton(
+def test_backtest_fits_of_the_pathological_series_are_capped(
     optimisations: list[dict[str, Any]], engine: str, model: str
 ) -> None:
     task = _task(engine)
@@ -86,10 +87,10 @@ def test_backtest_fits_of_the_pathological_series_never_run_newton(
     if engine == "cmdstan":
         assert backtest_fits, optimisations  # every backtest fit went to cmdstan ...
     # ... and any that reached it (native hands over what it cannot solve)
-    # ran L-BFGS under the cap: no Newton, so no crawl of thousands of Newton steps
+    # ran under the cap: not the 10,000 Newton steps it crawled through
     for fit in backtest_fits:
-        assert fit["algorithm"] == BACKTEST_FIT["algorithm"].lower(), optimisations
-        assert fit["iter"] == BACKTEST_FIT["iter"], optimisations
+        assert fit["iter"] == NEWTON_ITERATIONS, optimisations
+        assert fit["algorithm"] in ("", "newton"), optimisations  # Prophet's own choice
     if model == "prophet" and engine == "cmdstan":
         # the forecast's own fit is still Prophet's exactly: Newton below 100 values
         forecast_fits = [o for o in optimisations if o["values"] == len(N0970)]
@@ -102,24 +103,28 @@ def test_backtest_fits_of_the_pathological_series_never_run_newton(
 def test_a_failing_backtest_optimisation_is_not_retried_with_newton(
     optimisations: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Prophet retries a failed L-BFGS with Newton; a backtest fit must not.
+    # From 100 values Prophet optimises with L-BFGS and retries a failure with
+    # Newton, up to 10,000 steps; a backtest fit takes the failure instead.
     from cmdstanpy import CmdStanModel
 
     recording = CmdStanModel.optimize
+    n = 120
 
     def failing(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(kwargs.get("algorithm", "")).lower() == "lbfgs":
+        if int(kwargs["data"]["T"]) < n:  # the backtest's fit: L-BFGS fails
             optimisations.append({"values": int(kwargs["data"]["T"]), "algorithm": "lbfgs"})
             raise RuntimeError("Error during optimization! (line search failed)")
         return recording(self, *args, **kwargs)
 
     monkeypatch.setattr(CmdStanModel, "optimize", failing)
-    task = _task("cmdstan")
-    optimisations.clear()
-    outcome = series.forecast_series(
-        task, Params(horizon=HORIZON, model="prophet", engine="cmdstan")
-    )
+    t = np.arange(n)
+    y = 200 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 7)
+    ds = pd.date_range("2024-01-01", periods=n, freq="D").to_numpy()
+    task = series.SeriesTask("d", ds, y, "D")
+    outcome = series.forecast_series(task, Params(horizon=14, model="prophet", engine="cmdstan"))
     assert outcome.result.method == "prophet"  # the forecast stands
     assert outcome.result.backtest is None
     assert "backtest refit failed" in (outcome.result.backtest_note or "")
-    assert [o["algorithm"] for o in optimisations if o["values"] < len(N0970)] == ["lbfgs"]
+    backtest_fits = [o for o in optimisations if o["values"] < n]
+    # dropcast's own retry (warm start refused: fit cold) is L-BFGS again; no Newton
+    assert backtest_fits == [{"values": n - 14, "algorithm": "lbfgs"}] * 2

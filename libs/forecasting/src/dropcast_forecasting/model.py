@@ -108,7 +108,7 @@ def fit_prophet(
     ``init`` is a warm start: the Stan parameters of an earlier fit of the
     same series (see :func:`warm_start_init`), which Prophet's optimiser
     starts from instead of its default guess. ``stan_options`` go to
-    Prophet's ``fit`` when cmdstan optimises (e.g. candidates.BACKTEST_FIT).
+    Prophet's ``fit`` when cmdstan optimises (e.g. candidates.backtest_fit).
     """
     # One point a year (or fewer) cannot show a yearly cycle, but Prophet's "auto"
     # turns it on past two years of history: ten Fourier terms it can never
