@@ -11,7 +11,9 @@ dropcast's, the native engine (the default). dropcast also backtests every
 series (a second fit on all but the last horizon, without interval
 sampling); that fit is counted in the headline figure. A what-if run of
 the same one-shot path shows what the backtest costs: switched off; a run
-with ``engine=cmdstan`` shows what the engine changed. Correctness on the
+with ``engine=cmdstan`` shows what the engine changed, and one with
+``model=prophet engine=cmdstan`` (dropcast before model choice and the
+native engine) is the bar for the default's CPU per series. Correctness on the
 same file: every series fitted by both engines (``agreement``), their
 forecasts' difference (median, worst and where) and how many native
 optima are below cmdstan's.
@@ -60,6 +62,23 @@ def run(scale: Scale, work: Path) -> Outcome:
             )
         )
         reports[name] = json.loads((out / "many.report.json").read_text())
+    # What model=prophet cost before the native engine: the bar for the
+    # default's CPU per series (issue 15), measured in this same run.
+    runs["prophet_cmdstan"] = run_measured(
+        python_module(
+            "dropcast_cli",
+            "forecast",
+            str(data),
+            "-o",
+            str(work / "out-prophet-cmdstan"),
+            "-p",
+            f"horizon={horizon}",
+            "-p",
+            "model=prophet",
+            "-p",
+            "engine=cmdstan",
+        )
+    )
     runs["prophet_loop"] = run_measured(
         python_module(__name__, "baseline", str(data), "--horizon", horizon)
     )
@@ -135,6 +154,16 @@ def run(scale: Scale, work: Path) -> Outcome:
                 f" per series + {runs['prophet_loop_one'].cpu:.2f} CPU-s per file",
             ),
             cheaper("no-backtest", "what-if: backtest off", 10.0),
+            Check(
+                "CPU per series, model=prophet on cmdstan / the default (model=auto)",
+                ratio(runs["prophet_cmdstan"].cpu, runs["dropcast"].cpu),
+                "x",
+                ">=",
+                1.0,
+                f"default {runs['dropcast'].cpu / n * 1000:.1f} CPU-ms/series",
+                f"model=prophet engine=cmdstan {runs['prophet_cmdstan'].cpu / n * 1000:.1f}"
+                " CPU-ms/series",
+            ),
             Check(
                 "native vs cmdstan forecast difference, median over series",
                 100 * agreed["median_difference"],
