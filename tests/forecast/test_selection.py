@@ -183,3 +183,62 @@ def test_statsforecast_candidates_return_a_positive_spread() -> None:
         result = candidates.forecast(name, history, dates, 12, Params(interval_width=0.9))
         assert result.prediction.shape == (5,)
         assert (result.spread > 0).all()
+
+
+def _recorded_searches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, bool]]:
+    """(candidate, values, full search?) of every statsforecast fit; the real fits run."""
+    seen: list[tuple[str, int, bool]] = []
+    real = candidates._statsforecast_model
+
+    class Recording:
+        def __init__(self, candidate: str, model: Any, full: bool) -> None:
+            self.candidate, self.model, self.full = candidate, model, full
+
+        def fit(self, y: np.ndarray) -> Any:
+            seen.append((self.candidate, len(y), self.full))
+            return self.model.fit(y=y)
+
+    def recording(candidate: Any, m: int, like: Any = None) -> Recording:
+        return Recording(candidate, real(candidate, m, like), like is None)
+
+    monkeypatch.setattr(candidates, "_statsforecast_model", recording)
+    return seen
+
+
+def _daily(n: int) -> SeriesTask:
+    rng = np.random.default_rng(7)
+    t = np.arange(n)
+    y = 100 + 0.05 * t + 8 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 2, n)
+    ds = pd.date_range("2021-01-01", periods=n, freq="D").to_numpy()
+    return SeriesTask("d", ds, y, "D")
+
+
+def test_auto_searches_long_histories_on_recent_values_and_fits_the_form_to_the_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _recorded_searches(monkeypatch)
+    forecast_series(_daily(3 * 365), Params(horizon=28))
+    window, recent = candidates.stats_history(7), candidates.search_history(7)
+    for candidate in ("ets", "theta"):
+        fits = [(n, full) for c, n, full in seen if c == candidate]
+        # every full search (all forms) sees only the recent values ...
+        assert {n for n, full in fits if full} == {recent}, (candidate, fits)
+        # ... and the form it found is fitted to the whole window, at the
+        # first origin and again for the final forecast (never a second search)
+        assert [full for n, full in fits if n == window] == [False, False], (candidate, fits)
+
+
+def test_a_named_model_and_short_histories_get_the_librarys_full_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _recorded_searches(monkeypatch)
+    forecast_series(_daily(3 * 365), Params(horizon=28, model="ets"))
+    assert seen
+    assert all(full and n == candidates.stats_history(7) for _, n, full in seen), seen
+    seen.clear()
+    # a history within the window: every value takes part in each search
+    # (the first origin's, and the final fit's on the whole history)
+    forecast_series(_daily(200), Params(horizon=28))
+    searched = {(c, n) for c, n, full in seen if full and c in ("ets", "theta")}
+    assert searched >= {("ets", 200 - 3 * 28), ("theta", 200 - 3 * 28), ("ets", 200)}, seen
+    assert all(n in (200 - 3 * 28, 200) for _, n in searched), seen

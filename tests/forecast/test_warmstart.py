@@ -50,6 +50,8 @@ def test_round_trip_gives_back_every_series() -> None:
     assert sorted(back) == ["a", "b"]
     for series_id, record in carried.items():
         got = back[series_id]
+        assert got.init is not None
+        assert record.init is not None
         assert got.init["k"] == record.init["k"]
         np.testing.assert_array_equal(got.init["delta"], record.init["delta"])
         np.testing.assert_array_equal(got.init["beta"], record.init["beta"])
@@ -109,6 +111,7 @@ def test_backtests_scored_under_other_parameters_are_dropped_but_the_start_kept(
 ) -> None:
     stored = warmstart.encode({"a": _carried()}, PARAMS)
     back = warmstart.decode(stored, resolve(change))["a"]
+    assert back.init is not None
     assert back.init["k"] == 0.1  # only moves the optimum: still a good start
     assert back.backtest is None
     assert back.backtest_observations is None

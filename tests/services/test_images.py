@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -255,3 +256,44 @@ def test_the_install_tree_alone_serves_health_and_one_push(
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def test_the_images_numba_step_leaves_nothing_for_the_first_forecast_to_compile(
+    tmp_path: Path, hyndsight: Path
+) -> None:
+    # The forecast image runs its warm-up at build time with numba's cache
+    # switched on (services/Dockerfile: ENV NIXTLA_NUMBA_CACHE, NUMBA_CACHE_DIR,
+    # then python -c "... warm_up()"). Reproduce that step into an empty cache
+    # directory, then forecast in a fresh process with the same environment,
+    # as a new instance does: numba compiles nothing there (statsforecast 2's
+    # ETS, Theta and ARIMA are compiled C++; whatever numba it still runs is
+    # in the cache), so the first forecast pays only its imports.
+    from dropcast_bench.first_forecast import image_warm_up
+
+    env, warm_up = image_warm_up()
+    assert env["NIXTLA_NUMBA_CACHE"] == "1"  # statsforecast caches only when this is set
+    assert env["NUMBA_CACHE_DIR"].startswith("/app/")  # inside the image, readable by the user
+    cache = tmp_path / "numba-cache"
+    cache.mkdir()
+    child_env = {**os.environ, **env, "NUMBA_CACHE_DIR": str(cache)}
+    built = subprocess.run(
+        warm_up, env=child_env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    first = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dropcast_bench.first_forecast",
+            str(hyndsight),
+            str(tmp_path / "out"),
+        ],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert json.loads(first.stdout.strip().splitlines()[-1])["compiled"] == []
+    assert (tmp_path / "out" / "hyndsight.csv").is_file()

@@ -129,12 +129,14 @@ def fit_prophet(
     *,
     init: Mapping[str, Any] | None = None,
     uncertainty_samples: int | None = None,
+    **stan_options: Any,
 ) -> Any:
     """Fit Prophet to ``history`` (columns ds, y, and each of ``params.regressors``).
 
     ``init`` is a warm start: the Stan parameters of an earlier fit of the
     same series (see :func:`warm_start_init`), which Prophet's optimiser
-    starts from instead of its default guess.
+    starts from instead of its default guess. ``stan_options`` go to
+    Prophet's ``fit`` when cmdstan optimises (e.g. candidates.backtest_fit).
     """
     # One point a year (or fewer) cannot show a yearly cycle, but Prophet's "auto"
     # turns it on past two years of history: ten Fourier terms it can never
@@ -162,9 +164,9 @@ def fit_prophet(
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
     frame = _with_bounds(history[["ds", "y", *(params.regressors or ())]], params)
     if init is not None:
-        model.fit(frame, init=dict(init))
+        model.fit(frame, init=dict(init), **stan_options)
     else:
-        model.fit(frame)
+        model.fit(frame, **stan_options)
     model.native_fallback = fallback  # read by engine_fallback(); the report names it
     return model
 
@@ -246,6 +248,7 @@ def _array_backend_class() -> type:
             # Prophet swaps a custom init's vectors of another shape for its
             # defaults one by one, which would start from a mix of two
             # points; a start is taken whole or not at all.
+            self.newton_fallback = kwargs.pop("newton_fallback", True)
             custom = kwargs.get("init")
             self.started_warm = custom is not None and all(
                 np.shape(custom[key]) == np.shape(stan_init[key]) for key in ("delta", "beta")

@@ -116,7 +116,15 @@ def run(
             ahead = regressor_values(held_out, params)  # the regressors' known values, if any
             try:
                 result = forecast(
-                    candidate, train, dates, m, params, init=init, fitted=first_fit, future=ahead
+                    candidate,
+                    train,
+                    dates,
+                    m,
+                    params,
+                    init=init,
+                    fitted=first_fit,
+                    future=ahead,
+                    backtest=True,
                 )
             except Exception as exc:  # a model failing is this candidate's problem only
                 trial = Trial(candidate, failure=_describe(exc))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from dropcast_forecasting import calibration, candidates, choice, rolling
 from dropcast_forecasting.candidates import AUTO_CANDIDATES, COMBINED, Candidate, Forecast
 from dropcast_forecasting.fallback import fallback_forecast
 from dropcast_forecasting.results import Backtest, CandidateScore, RegressorEffect
+from dropcast_forecasting.warmstart import KeptChoice, history_digest
 
 # The final fit keeps the form a backtest chose when its first origin saw this
 # share of the history or more (see select).
@@ -49,6 +51,8 @@ class Selected:
     seconds: dict[str, float] = field(default_factory=dict)
     effects: list[RegressorEffect] = field(default_factory=list)  # external regressors
     fitted: Any = None  # the chosen model fitted to the whole history (explain reads it)
+    kept: KeptChoice | None = None  # the choice and its backtest, for the next upload
+    backtest_age: int | None = None  # set when the choice was kept from an earlier upload
 
 
 def candidates_for(params: Params) -> tuple[Candidate, ...]:
@@ -97,11 +101,27 @@ def select(
     params: Params,
     previous_init: Mapping[str, Any] | None = None,
     future: np.ndarray | None = None,
+    kept: tuple[KeptChoice, int] | None = None,
+    previous_observations: int = 0,
 ) -> Selected:
     """Backtest, choose, refit and calibrate; never raises for a bad series.
 
-    ``future``: the external regressors' values at ``dates``, when the file has them.
+    ``future``: the external regressors' values at ``dates``, when the file
+    has them. With ``kept`` (an earlier upload's choice that still describes
+    the series, and its age) the backtest is not run again: only the chosen
+    model is refitted, in the form it had, and calibrated as before.
+    ``previous_init`` is the earlier upload's Prophet fit, of the first
+    ``previous_observations`` values.
     """
+    # A kept choice among models this upload's parameters no longer allow
+    # (regressors or holidays added since) is decided afresh.
+    if kept is not None and kept[0].model in candidates_for(params):
+        reused = _reuse(
+            kept[0], history, dates, m, params, previous_init, previous_observations, future
+        )
+        if reused is not None:
+            reused.backtest_age = kept[1]
+            return reused
     started = time.perf_counter()
     wanted = candidates_for(params)
     windows = rolling.plan(len(history), len(dates), m, wanted)
@@ -142,7 +162,9 @@ def select(
             if reuse_forms and t.failure is None and t.windows and t.windows[0].fitted is not None
         }
         try:
-            final, init = _final(winner, history, dates, m, params, inits, forms, future)
+            final, init, final_forms = _final(
+                winner, history, dates, m, params, inits, forms, future
+            )
         except Exception as exc:  # the backtest fitted, the whole history did not
             selected = _simplest(history, dates, m, params, f"{winner} failed: {exc}")
             selected.scores = scores
@@ -178,6 +200,17 @@ def select(
                 effects=list(final.effects),
                 fitted=final.model,
             )
+            selected.kept = KeptChoice(
+                model=winner,
+                choice=why,
+                scores=scores,
+                backtest=selected.backtest,
+                backtest_note=windows.note,
+                multiplier=q,
+                forms=final_forms,
+                observations=len(history),
+                digest=history_digest(history["ds"].to_numpy(), history["y"].to_numpy()),
+            )
     if selected.init is not None:
         selected.init_observations = len(history)
     else:
@@ -190,6 +223,53 @@ def select(
     if params.uncertainty_samples == 0:  # intervals off, as with Prophet
         selected.lower = selected.upper = np.full(len(dates), np.nan)
     selected.seconds = {"backtest": backtest_seconds, "fit": time.perf_counter() - started}
+    return selected
+
+
+def _reuse(
+    kept: KeptChoice,
+    history: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    m: int,
+    params: Params,
+    previous_init: Mapping[str, Any] | None,
+    previous_observations: int,
+    future: np.ndarray | None = None,
+) -> Selected | None:
+    """The kept choice refitted on the grown history, or None when that refit fails."""
+    started = time.perf_counter()
+    # Members of a combination are the forms kept; Prophet starts where it ended.
+    inits: dict[str, Any] = dict.fromkeys(kept.forms)
+    if kept.model == "prophet":
+        inits["prophet"] = previous_init
+    forms = {member: SimpleNamespace(model_=form) for member, form in kept.forms.items()}
+    try:
+        final, init, _ = _final(kept.model, history, dates, m, params, inits, forms, future)
+    except Exception:  # refit from scratch: a fresh backtest decides again
+        return None
+    q = kept.multiplier
+    spread = final.spread * (q if q is not None else 1.0)
+    selected = Selected(
+        kept.model,
+        final.prediction,
+        final.prediction - spread,
+        final.prediction + spread,
+        choice=kept.choice,
+        scores=list(kept.scores),
+        backtest=kept.backtest,
+        backtest_note=kept.backtest_note,
+        multiplier=q,
+        init=init,
+        kept=kept,
+        effects=list(final.effects),
+        fitted=final.model,
+    )
+    selected.init_observations = len(history)
+    if init is None and previous_init is not None:  # Prophet not refitted: its start carries on
+        selected.init, selected.init_observations = previous_init, previous_observations
+    if params.uncertainty_samples == 0:
+        selected.lower = selected.upper = np.full(len(dates), np.nan)
+    selected.seconds = {"backtest": 0.0, "fit": time.perf_counter() - started}
     return selected
 
 
@@ -211,8 +291,8 @@ def _final(
     inits: Mapping[str, Any],
     forms: Mapping[str, Any],
     future: np.ndarray | None = None,
-) -> tuple[Forecast, Mapping[str, Any] | None]:
-    """The winner refitted on the whole history.
+) -> tuple[Forecast, Mapping[str, Any] | None, dict[str, dict[str, str]]]:
+    """The winner refitted on the whole history, Prophet's parameters and the forms fitted.
 
     Prophet starts warm from its last window; a statsforecast model keeps
     the form its backtest chose and estimates its parameters anew.
@@ -234,7 +314,12 @@ def _final(
         )
     final = candidates.combine(list(fitted.values())) if winner == "combination" else fitted[winner]
     prophet = fitted.get("prophet")
-    return final, prophet.init if prophet is not None else None
+    final_forms: dict[str, dict[str, str]] = {
+        member: candidates.form_of(f.fitted)
+        for member, f in fitted.items()
+        if member in candidates.SEARCHED and f.fitted is not None
+    }
+    return final, prophet.init if prophet is not None else None, final_forms
 
 
 def _simplest(

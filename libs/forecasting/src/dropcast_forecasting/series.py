@@ -30,7 +30,7 @@ from dropcast_forecasting.calendar import (
     season_length,
     without_impossible_seasonality,
 )
-from dropcast_forecasting.candidates import WARM_START_MIN_VALUES
+from dropcast_forecasting.candidates import WARM_START_MIN_VALUES, backtest_fit
 from dropcast_forecasting.explain import (
     Explanation,
     explain_prophet,
@@ -50,7 +50,12 @@ from dropcast_forecasting.model import (
 from dropcast_forecasting.regressors import effects
 from dropcast_forecasting.results import Backtest, RegressorEffect, SeriesResult
 from dropcast_forecasting.selection import select
-from dropcast_forecasting.warmstart import Carried, history_digest, reusable_backtest
+from dropcast_forecasting.warmstart import (
+    Carried,
+    history_digest,
+    reusable_backtest,
+    reusable_choice,
+)
 
 log = logging.getLogger("dropcast.forecast.series")
 
@@ -248,10 +253,25 @@ def _selected(
     info: dict[str, Any],
     future: np.ndarray | None = None,
 ) -> SeriesOutcome:
-    """``model`` other than prophet: the candidates' backtest decides (see selection)."""
-    previous = task.previous.init if task.previous is not None else None
+    """``model`` other than prophet: the candidates' backtest decides (see selection).
+
+    An earlier upload's choice is kept while the series only grew a little
+    (warmstart.reusable_choice), as a Prophet backtest is.
+    """
+    carried = task.previous
+    ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
+    kept = reusable_choice(carried, ds, y, info["frequency"], params.horizon)
     with seeded(task.series_id):
-        chosen = select(history, dates, m, params, previous, future)
+        chosen = select(
+            history,
+            dates,
+            m,
+            params,
+            carried.init if carried is not None else None,
+            future,
+            kept,
+            carried.observations if carried is not None else 0,
+        )
     frame = pd.DataFrame(
         dict(
             zip(FRAME_COLUMNS, (dates, chosen.prediction, chosen.lower, chosen.upper), strict=True)
@@ -268,15 +288,17 @@ def _selected(
         backtest_seconds=chosen.seconds.get("backtest", 0.0),
         backtest=chosen.backtest,
         backtest_note=chosen.backtest_note,
+        backtest_age=chosen.backtest_age,
         warm_start=False,
         regressors=chosen.effects,
         **info,
     )
     carry = None
-    if chosen.init is not None:
-        seen = chosen.init_observations
-        ds, y = history["ds"].to_numpy()[:seen], history["y"].to_numpy()[:seen]
-        carry = Carried(chosen.init, seen, history_digest(ds, y), info["frequency"])
+    if chosen.init is not None or chosen.kept is not None:
+        seen = chosen.init_observations if chosen.init is not None else len(history)
+        digest = history_digest(ds[:seen], y[:seen])
+        carry = Carried(chosen.init, seen, digest, info["frequency"], choice=chosen.kept)
+    return SeriesOutcome(result, postprocess(frame, params), carry)
     explained = _explain(task, dates, m, params, chosen.model, chosen.fitted)
     return _with_explanation(SeriesOutcome(result, postprocess(frame, params), carry), explained)
 
@@ -478,12 +500,13 @@ def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -
     histories long enough for L-BFGS, though: below that Prophet optimises
     with Newton, which from the full fit's optimum can crawl for minutes to
     a far worse one (see candidates.WARM_START_MIN_VALUES); those start
-    cold, as Prophet would. Shapes differ when automatic seasonality
-    switches with the shorter history: then Stan refuses the start and the
-    refit starts cold.
+    cold, as Prophet would. On cmdstan it optimises as
+    candidates.backtest_fit says: capped, never Newton's fallback. Shapes
+    differ when automatic seasonality switches with the shorter history:
+    then Stan refuses the start and the refit starts cold.
     """
     start = fitted if len(train) >= WARM_START_MIN_VALUES else None
-    return _fit_from(train, params, start, uncertainty_samples=0)[0]
+    return _fit_from(train, params, start, uncertainty_samples=0, **backtest_fit(len(train)))[0]
 
 
 def _bounds(fb: Fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

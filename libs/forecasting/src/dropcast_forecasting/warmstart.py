@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dropcast_common import naming
 from dropcast_common.params import Params
-from dropcast_forecasting.results import Backtest
+from dropcast_forecasting.results import Backtest, CandidateScore
 
 log = logging.getLogger("dropcast.forecast.warmstart")
 
@@ -68,22 +68,53 @@ _SCORING = (
     # Both engines fit the same model, so a start from either serves the other;
     # their optima differ slightly, so a backtest is kept only within one engine.
     "engine",
+    # A backtest under one model setting says nothing about another's choice.
+    "model",
 )
 # A kept backtest's interval coverage was measured with the forecast's
 # interval: under other interval settings it is dropped, the rest kept.
 _INTERVALS = ("interval_width", "uncertainty_samples")
 
 
+class KeptChoice(BaseModel):
+    """A model choice (``model`` other than prophet) and the rolling-origin backtest behind it.
+
+    Kept while the series only grows a little, like a Prophet backtest (see
+    :func:`reusable_choice`): the next upload then refits only the chosen
+    model, in the form chosen last time, instead of every candidate on
+    every window.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = Field(description="The candidate chosen.")
+    choice: str | None = None
+    scores: list[CandidateScore] = Field(default_factory=list)
+    backtest: Backtest | None = None
+    backtest_note: str | None = None
+    multiplier: float | None = Field(None, description="The calibration factor applied.")
+    forms: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Each statsforecast model of the final fit and its form "
+        "(ETS components, Theta variant): the refit keeps it.",
+    )
+    observations: int = Field(description="Values the series had when it was backtested.")
+    digest: str = Field(description="history_digest of those values.")
+
+
 @dataclass(frozen=True)
 class Carried:
     """What one series carries to the next upload of the same object."""
 
-    init: Mapping[str, Any]  # the fit's Stan parameters (see model.warm_start_init)
-    observations: int  # values that fit saw
+    # The fit's Stan parameters (see model.warm_start_init); None when only a
+    # model choice is carried (no Prophet was fitted).
+    init: Mapping[str, Any] | None
+    observations: int  # values that fit saw (or, without one, the series had)
     digest: str  # history_digest of those values
     frequency: str
     backtest: Backtest | None = None
     backtest_observations: int | None = None  # values the series had when it was backtested
+    choice: KeptChoice | None = None  # model=auto or a named model other than prophet
 
 
 def object_name(bucket: str, name: str) -> str:
@@ -124,6 +155,22 @@ def reusable_backtest(
     return carried.backtest, age
 
 
+def reusable_choice(
+    carried: Carried | None, ds: np.ndarray, y: np.ndarray, frequency: str, horizon: int
+) -> tuple[KeptChoice, int] | None:
+    """The carried model choice and its age, under the same rule as :func:`reusable_backtest`."""
+    if carried is None or carried.choice is None or carried.frequency != frequency:
+        return None
+    kept = carried.choice
+    n = kept.observations
+    if len(ds) < n or history_digest(ds[:n], y[:n]) != kept.digest:
+        return None
+    age = len(ds) - n
+    if 4 * age >= horizon:
+        return None
+    return kept, age
+
+
 def model_fingerprint(params: Params, fields: Iterable[str] = _SHAPING) -> str:
     """A short digest of the parameters ``fields`` (default: those that shape the model)."""
     values = {key: getattr(params, key) for key in fields}
@@ -138,8 +185,8 @@ def encode(carried: Mapping[str, Carried], params: Params) -> bytes:
     """
     series: dict[str, dict[str, Any]] = {}
     for series_id, record in sorted(carried.items()):
-        init = _record(record.init)
-        if init is not None:
+        init = _record(record.init) if record.init is not None else None
+        if init is not None or record.choice is not None:
             series[str(series_id)] = {
                 "init": init,
                 "observations": record.observations,
@@ -147,6 +194,7 @@ def encode(carried: Mapping[str, Carried], params: Params) -> bytes:
                 "frequency": record.frequency,
                 "backtest": record.backtest.model_dump(mode="json") if record.backtest else None,
                 "backtest_observations": record.backtest_observations,
+                "choice": record.choice.model_dump(mode="json") if record.choice else None,
             }
     document = {
         "kind": KIND,
@@ -191,7 +239,7 @@ def decode(
     wanted = set(stored) if series_ids is None else set(series_ids) & set(stored)
     out: dict[str, Carried] = {}
     for series_id in sorted(wanted):
-        carried = _carried(stored[series_id], scored_alike)
+        carried = _carried(stored[series_id], scored_alike, scored_alike and same_intervals)
         if carried is not None and carried.backtest is not None and not same_intervals:
             carried = dataclasses.replace(
                 carried, backtest=carried.backtest.model_copy(update={"coverage": None})
@@ -218,14 +266,19 @@ def _document(data: bytes | None, params: Params) -> dict[str, Any] | None:
     return document
 
 
-def _carried(record: Any, scored_alike: bool) -> Carried | None:
-    """One stored series back as :class:`Carried`, or None when any part is malformed."""
+def _carried(record: Any, scored_alike: bool, chosen_alike: bool = False) -> Carried | None:
+    """One stored series back as :class:`Carried`, or None when any part is malformed.
+
+    A kept choice also needs the same interval settings (its calibration
+    factor was estimated for them); a malformed one is dropped alone.
+    """
     if not isinstance(record, dict):
         return None
     init = _init(record.get("init"))
     observations = _count(record.get("observations"))
     digest, frequency = record.get("digest"), record.get("frequency")
-    if init is None or not observations:
+    choice = _choice(record.get("choice")) if chosen_alike else None
+    if (init is None and choice is None) or not observations:
         return None
     if not isinstance(digest, str) or len(digest) != 64 or not isinstance(frequency, str):
         return None
@@ -233,7 +286,16 @@ def _carried(record: Any, scored_alike: bool) -> Carried | None:
     backtest_observations = _count(record.get("backtest_observations"))
     if backtest is None or backtest_observations is None or backtest_observations > observations:
         backtest, backtest_observations = None, None
-    return Carried(init, observations, digest, frequency, backtest, backtest_observations)
+    return Carried(init, observations, digest, frequency, backtest, backtest_observations, choice)
+
+
+def _choice(record: Any) -> KeptChoice | None:
+    if record is None:
+        return None
+    try:
+        return KeptChoice.model_validate(record)
+    except ValidationError:
+        return None
 
 
 def _backtest(record: Any) -> Backtest | None:
