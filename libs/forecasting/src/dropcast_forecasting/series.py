@@ -298,7 +298,6 @@ def _selected(
         seen = chosen.init_observations if chosen.init is not None else len(history)
         digest = history_digest(ds[:seen], y[:seen])
         carry = Carried(chosen.init, seen, digest, info["frequency"], choice=chosen.kept)
-    return SeriesOutcome(result, postprocess(frame, params), carry)
     explained = _explain(task, dates, m, params, chosen.model, chosen.fitted)
     return _with_explanation(SeriesOutcome(result, postprocess(frame, params), carry), explained)
 
