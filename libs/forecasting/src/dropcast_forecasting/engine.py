@@ -102,6 +102,10 @@ def run_forecast(
         "backtest_seconds": sum(r.backtest_seconds for r in results),
         "workers": float(count),
     }
+    # Memory per worker (acceptance of issue 18): the largest warm worker's peak.
+    peaks = parallel.worker_peak_rss_mib()
+    if peaks:
+        timings["worker_peak_rss_mib"] = max(peaks.values())
     run = ForecastRun(forecast, results, timings, carried)
     counts = run.counts()
     log.info(
