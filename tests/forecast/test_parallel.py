@@ -80,3 +80,15 @@ def test_a_small_batch_reuses_the_warm_pool(make_series: Any, fresh_pool: None) 
     run = run_forecast(small, Params(horizon=2), workers=3)
     assert parallel.get_pool(3) is pool
     assert run.timings["workers"] == 2  # what the batch could use, not the pool's size
+
+
+def test_a_pooled_run_reports_the_largest_workers_peak_memory(
+    make_series: Any, fresh_pool: None
+) -> None:
+    canonical = pd.concat([make_series("a", periods=60), make_series("b", periods=60)])
+    run = run_forecast(canonical, Params(horizon=3, model="prophet"), workers=2)
+    peaks = parallel.worker_peak_rss_mib()
+    assert len(peaks) == 2  # one figure per worker, read from outside it
+    assert run.timings["worker_peak_rss_mib"] == max(peaks.values())
+    # A worker holds an interpreter, numpy and pandas: tens of MiB, never gigabytes.
+    assert 20 < run.timings["worker_peak_rss_mib"] < 2048

@@ -232,16 +232,26 @@ def _agreement_checks(label: str, agreed: Any) -> list[Check]:
             "%",
             "<=",
             0.5,
-            f"worst {100 * agreed['worst_difference']:.3f} % ({agreed['worst_series']})",
+            f"worst {100 * agreed['worst_difference']:.3f} % ({agreed['worst_series']}); "
+            f"fell back to cmdstan: {len(agreed['fell_back_to_cmdstan'])}",
             "the same fit by cmdstan",
         ),
         Check(
-            f"{label}native vs cmdstan forecast difference, worst series",
+            f"{label}native vs cmdstan forecast difference, worst series where the optima tie",
+            100 * agreed["worst_tied_difference"],
+            "%",
+            "<=",
+            2.0,
+            f"{agreed['worst_tied_series']}, of {agreed['tied']} tied",
+            "the same fit by cmdstan",
+        ),
+        Check(
+            f"{label}native vs cmdstan forecast difference, worst series of all",
             100 * agreed["worst_difference"],
             "%",
             "<=",
             2.0,
-            where,
+            where + (" (native optimum higher there)" if agreed["worst_native_better"] else ""),
             "the same fit by cmdstan",
         ),
     ]
@@ -331,12 +341,19 @@ def agreement_run(source: Path, horizon: int, freq: str = "D") -> dict[str, Any]
         history = group.rename(columns={"date": "ds", "value": "y"})[["ds", "y"]]
         results.append(compare(str(series_id), history, freq, params))
     worst = max(results, key=lambda r: r.difference)
+    # The bound holds where the two optima tie; where the native one is
+    # higher, cmdstan stopped short of the optimum and a difference is expected.
+    tied = [r for r in results if not r.native_better]
+    worst_tied = max(tied, key=lambda r: r.difference) if tied else None
     return {
         "series": len(results),
         "median_difference": statistics.median(r.difference for r in results),
         "worst_difference": worst.difference,
         "worst_series": worst.name,
         "worst_native_better": worst.native_better,
+        "tied": sum(not r.native_better for r in results),
+        "worst_tied_difference": worst_tied.difference if worst_tied else 0.0,
+        "worst_tied_series": worst_tied.name if worst_tied else "none",
         "native_better": sum(r.native_better for r in results),
         "native_worse": sum(r.native_worse for r in results),
         "fell_back_to_cmdstan": [r.name for r in results if not r.native],

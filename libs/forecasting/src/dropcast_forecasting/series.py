@@ -42,6 +42,7 @@ from dropcast_forecasting.fallback import Fallback, fallback_forecast
 from dropcast_forecasting.model import (
     engine_fallback,
     fit_prophet,
+    predict_point,
     predict_prophet,
     regressor_values,
     started_warm,
@@ -455,9 +456,9 @@ def _backtest(
         return None, (
             f"too short for a holdout of {holdout}: {len(history)} values, needs {holdout + needed}"
         )
-    train, test = history.iloc[:-holdout], history.iloc[-holdout:]
-    actual = test["y"].to_numpy()
-    train_y = train["y"].to_numpy()
+    train = history.iloc[:-holdout]
+    values = history["y"].to_numpy()
+    train_y, actual = values[:-holdout], values[-holdout:]
     if method == "prophet":
         try:
             # Point forecasts only: the metrics don't use intervals, and
@@ -465,16 +466,29 @@ def _backtest(
             model = _refit(train, params, fitted)
             if fallbacks is not None and (why := engine_fallback(model)) is not None:
                 fallbacks.append(f"backtest refit: {why}")
-            test_dates = pd.DatetimeIndex(test["ds"])
-            frame = predict_prophet(model, test_dates, params, regressor_values(test, params))
+            held_out = history.iloc[-holdout:]
+            predicted = predict_point(
+                model,
+                held_out["ds"].to_numpy(dtype="datetime64[ns]"),
+                params,
+                regressor_values(held_out, params),
+            )
         except Exception as exc:  # the forecast stands; only its backtest is missing
             return None, f"backtest refit failed: {_describe(exc)}"
     else:
         fb = fallback_forecast(train_y, m, holdout, params.interval_width, intervals=False)
-        frame = pd.DataFrame({"prediction": fb.prediction})
-        frame["prediction_lower"] = frame["prediction_upper"] = np.nan
-    predicted = postprocess(frame, params)["prediction"].to_numpy(dtype="float64")
+        predicted = fb.prediction
+    predicted = _clipped_rounded(np.asarray(predicted, dtype="float64"), params)
     return score(train_y, actual, predicted, m, _interval_around(predicted, forecast)), None
+
+
+def _clipped_rounded(values: np.ndarray, params: Params) -> np.ndarray:
+    """:func:`postprocess` on one array of values (a backtest's point forecast)."""
+    if params.non_negative:
+        values = np.clip(values, 0, None)
+    if params.integer:
+        values = np.rint(values)
+    return values
 
 
 def _interval_around(

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -90,6 +91,26 @@ def map_series(tasks: Sequence[SeriesTask], params: Params, workers: int) -> lis
     except BrokenProcessPool as exc:
         shutdown_pool()
         raise TransientError(f"a forecast worker died ({exc}); the request can be retried") from exc
+
+
+def worker_peak_rss_mib() -> dict[int, float]:
+    """Peak resident memory (MiB) of each warm pool worker so far, by pid (Linux's VmHWM).
+
+    Read from /proc by this process, so the workers need no message for it;
+    empty without a pool or where /proc is missing.
+    """
+    with _lock:
+        processes = dict(getattr(_pool, "_processes", None) or {})
+    peaks: dict[int, float] = {}
+    for pid in processes:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[pid] = int(line.split()[1]) / 1024
+    return peaks
 
 
 def _import_chart() -> None:
