@@ -198,8 +198,8 @@ def _recorded_searches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, 
             seen.append((self.candidate, len(y), self.full))
             return self.model.fit(y=y)
 
-    def recording(candidate: Any, m: int, like: Any = None) -> Recording:
-        return Recording(candidate, real(candidate, m, like), like is None)
+    def recording(candidate: Any, m: int, like: Any = None, *rest: Any) -> Recording:
+        return Recording(candidate, real(candidate, m, like, *rest), like is None)
 
     monkeypatch.setattr(candidates, "_statsforecast_model", recording)
     return seen
