@@ -178,8 +178,8 @@ def test_each_series_has_its_own_calendar_and_horizon(tmp_path: Path) -> None:
         write(tmp_path, "".join(lines)), "x.csv", resolve({"regressors": "price,promo"})
     )
     assert result.quality["regressors"]["horizons"] == {"a": 2, "b": 5}
-    future = result.frame[result.frame["y"].isna()]
-    assert future.groupby("series_id")["ds"].min().dt.strftime("%Y-%m").to_dict() == {
+    future_rows = result.frame[result.frame["y"].isna()]
+    assert future_rows.groupby("series_id")["ds"].min().dt.strftime("%Y-%m").to_dict() == {
         "a": "2022-01",
         "b": "2021-09",
     }
