@@ -164,3 +164,18 @@ def test_the_chart_gets_a_components_panel_under_each_forecast(count: int) -> No
     stacked = Image.open(io.BytesIO(render_chart(frame, run.forecast, options=options)))
     assert stacked.width == plain.width
     assert stacked.height == pytest.approx(plain.height * 1.55, abs=2)
+
+
+def test_custom_holidays_combine_with_the_country_holidays() -> None:
+    holidays = [{"name": "promo", "date": "2022-06-01"}]
+    params = resolve(
+        {"model": "prophet", "components": True, "holidays": holidays, "holidays_country": "US"}
+    )
+    run = run_forecast(spiked(), params, workers=1)
+    components = run.components
+    assert components is not None
+    effect = components.set_index("date")["holidays"]
+    # The custom event and a US holiday (Independence Day) both have an effect.
+    assert effect[pd.Timestamp("2022-06-01")] != 0
+    assert effect[pd.Timestamp("2022-07-04")] != 0
+    assert effect[pd.Timestamp("2022-06-15")] == 0

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,14 +172,28 @@ def _valid_frequency(freq: str | None) -> str | None:
 
 def _stack(parts: list[tuple[str, pd.DataFrame | None]]) -> pd.DataFrame:
     """Per-series frames as one, ``series_id`` first; series of other models add no rows
-    and columns one series lacks (a seasonality it has not) are empty."""
-    frames = [frame.assign(series_id=sid) for sid, frame in parts if frame is not None]
-    if not frames:
+    and columns one series lacks (a seasonality it has not) are empty.
+
+    Column by column on the arrays: a components table is a thousand rows
+    per series, and a frame per series to concatenate cost a millisecond each.
+    """
+    present = [(sid, frame) for sid, frame in parts if frame is not None and len(frame)]
+    columns: list[str] = []
+    for _, frame in present:
+        columns += [c for c in frame.columns if c not in columns]
+    if not present:
         return pd.DataFrame(
             {"series_id": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]")}
         )
-    stacked = pd.concat(frames, ignore_index=True)
-    return stacked[["series_id", *[c for c in stacked.columns if c != "series_id"]]]
+    ids = np.repeat([sid for sid, _ in present], [len(frame) for _, frame in present])
+    data: dict[str, Any] = {"series_id": ids}
+    for column in columns:
+        pieces = [
+            frame[column].to_numpy() if column in frame else np.full(len(frame), np.nan)
+            for _, frame in present
+        ]
+        data[column] = np.concatenate(pieces)
+    return pd.DataFrame(data)
 
 
 def _combine(outcomes: list[SeriesOutcome], params: Params) -> pd.DataFrame:
