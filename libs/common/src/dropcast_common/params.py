@@ -84,12 +84,12 @@ class Params(BaseModel):
         "drop", description="What to do with missing values: Prophet handles gaps, so drop."
     )
     # --- the model --------------------------------------------------------
-    model: Literal["auto", "prophet", "ets", "theta", "arima", "seasonal_naive", "combination"] = (
-        Field(
-            "auto",
-            description="auto: per series, the candidate with the best rolling-origin backtest; "
-            "or one model by name.",
-        )
+    model: Literal[
+        "auto", "prophet", "ets", "theta", "arima", "mstl", "seasonal_naive", "combination"
+    ] = Field(
+        "auto",
+        description="auto: per series, the candidate with the best rolling-origin backtest; "
+        "or one model by name.",
     )
     horizon: int = Field(28, ge=1, le=10_000, description="Periods to forecast.")
     interval_width: float = Field(0.8, gt=0, lt=1, description="Width of the prediction interval.")

@@ -61,6 +61,18 @@ def season_length(freq: str) -> int:
     return 1
 
 
+def seasonalities(freq: str) -> tuple[int, ...]:
+    """Every seasonal cycle MSTL looks for, shortest first: a week and a year for daily data,
+    a day and a week for sub-daily data, else the one :func:`season_length`."""
+    m = season_length(freq)
+    offset = frequencies.to_offset_or_error(freq)
+    if isinstance(offset, offsets.Day) and offset.n == 1:
+        return (7, 365)
+    if isinstance(offset, offsets.Tick) and m > 1:
+        return (m, 7 * m)
+    return (m,)
+
+
 def without_impossible_seasonality(freq: str, params: Params) -> Params:
     """``params`` with Prophet's yearly seasonality off for yearly and coarser data.
 

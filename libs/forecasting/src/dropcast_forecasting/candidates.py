@@ -22,13 +22,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from dropcast_common import frequency as frequencies
 from dropcast_common.params import Params
 from dropcast_forecasting.backtest import naive_scale
+from dropcast_forecasting.calendar import seasonalities
 from dropcast_forecasting.model import fit_prophet, predict_prophet, warm_start_init
 
 log = logging.getLogger("dropcast.forecast.candidates")
 
-Candidate = Literal["prophet", "ets", "theta", "arima", "seasonal_naive", "combination"]
+Candidate = Literal["prophet", "ets", "theta", "arima", "mstl", "seasonal_naive", "combination"]
 # What ``model=auto`` backtests, in the order ties are broken (Prophet first:
 # the model this product is built around wins a tie). AutoARIMA is left out:
 # a fit costs about seven times AutoETS's (1.0 s against 0.14 s, 60 monthly
@@ -93,7 +95,7 @@ def min_train(candidate: Candidate, m: int) -> int:
         return max(10, 2 * m)
     if candidate == "seasonal_naive":
         return m + 1 if m > 1 else 2
-    if candidate == "arima":
+    if candidate in ("arima", "mstl"):
         return max(10, 2 * m)
     return max(6, m + 2)
 
@@ -127,7 +129,9 @@ def forecast(
         options = backtest_fit(len(history)) if backtest else {}
         return _prophet(history, dates, m, params, init, options)
     whole = history["y"].to_numpy(dtype="float64")
-    y = whole[-stats_history(m) :]
+    seasons = _mstl_seasons(history, m) if candidate == "mstl" else ()
+    # MSTL needs two of its longest cycle (two years of daily data) to see it.
+    y = whole[-max(stats_history(m), 3 * max(seasons, default=0)) :]
     level = _level(params.interval_width)
     with warnings.catch_warnings():
         # statsforecast divides by zero degrees of freedom on its tiniest
@@ -147,7 +151,7 @@ def forecast(
                 # values, its parameters from the whole window (a model asked
                 # for by name gets the library's own full search).
                 like = _statsforecast_model(candidate, m).fit(y=y[-search_history(m) :])
-            model = _statsforecast_model(candidate, m, like).fit(y=y)
+            model = _statsforecast_model(candidate, m, like, seasons).fit(y=y)
             out = model.predict(h=h, level=[level])
     key = str(level)
     prediction = np.asarray(out["mean"], dtype="float64")
@@ -235,7 +239,16 @@ def _init(model: Any) -> Mapping[str, Any] | None:
         return None
 
 
-def _statsforecast_model(candidate: Candidate, m: int, like: Any = None) -> Any:
+def _mstl_seasons(history: pd.DataFrame, m: int) -> tuple[int, ...]:
+    """The cycles MSTL decomposes ``history`` into: those it holds two of (at least ``m``)."""
+    freq = frequencies.infer_one(history["ds"])
+    every = seasonalities(freq) if freq is not None else (m,)
+    return tuple(s for s in every if s > 1 and 2 * s <= len(history)) or (m,)
+
+
+def _statsforecast_model(
+    candidate: Candidate, m: int, like: Any = None, seasons: tuple[int, ...] = ()
+) -> Any:
     """A statsforecast model; with ``like`` (a fitted one), restricted to its form.
 
     AutoETS searches up to thirty forms (error, trend, damping, season) and
@@ -244,7 +257,7 @@ def _statsforecast_model(candidate: Candidate, m: int, like: Any = None) -> Any:
     the form its backtest chose on nearly the same values and estimates
     only that form's parameters.
     """
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
 
     form = getattr(like, "model_", None) or {}
     if candidate == "ets":
@@ -262,6 +275,9 @@ def _statsforecast_model(candidate: Candidate, m: int, like: Any = None) -> Any:
         return AutoTheta(season_length=m)
     if candidate == "arima":
         return AutoARIMA(season_length=m)
+    if candidate == "mstl":
+        # statsforecast's default: the seasonally adjusted rest by a non-seasonal AutoETS.
+        return MSTL(season_length=list(seasons or (m,)), trend_forecaster=AutoETS(model="ZZN"))
     if candidate == "seasonal_naive":
         return SeasonalNaive(season_length=m)
     raise ValueError(f"not a statsforecast candidate: {candidate}")

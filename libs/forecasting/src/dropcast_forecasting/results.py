@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Method = Literal[
-    "prophet", "ets", "theta", "arima", "seasonal_naive", "combination", "mean", "skipped"
+    "prophet", "ets", "theta", "arima", "mstl", "seasonal_naive", "combination", "mean", "skipped"
 ]
 
 
