@@ -264,3 +264,19 @@ def test_mstl_is_a_named_candidate_with_every_season_the_history_holds() -> None
     # both cycles are in the forecast: it beats repeating yesterday by a wide margin
     assert outcome.result.backtest.mase is not None
     assert outcome.result.backtest.mase < 0.5
+
+
+def test_auto_backtests_mstl_on_sub_daily_data_with_two_weeks_and_never_on_daily() -> None:
+    hourly = pd.DataFrame({"ds": pd.date_range("2025-01-06", periods=24 * 14, freq="h"), "y": 1.0})
+    assert candidates.multi_seasonal_sub_daily(hourly, 24)
+    assert not candidates.multi_seasonal_sub_daily(hourly.iloc[:-1], 24)  # under two weeks
+    daily = pd.DataFrame({"ds": pd.date_range("2020-01-01", periods=1095, freq="D"), "y": 1.0})
+    assert not candidates.multi_seasonal_sub_daily(daily, 7)  # MSTL costs 6x AutoETS there
+    n = 24 * 7 * 4
+    t = np.arange(n)
+    y = 50 + 10 * np.sin(2 * np.pi * t / 24) + 6 * np.sin(2 * np.pi * t / 168)
+    y = y + np.random.default_rng(5).normal(0, 1, n)
+    ds = pd.date_range("2025-01-06", periods=n, freq="h").to_numpy()
+    outcome = forecast_series(SeriesTask("h", ds, y, "h"), Params(horizon=48))
+    scored = {c.model for c in outcome.result.candidates if c.windows}
+    assert "mstl" in scored, outcome.result.candidates

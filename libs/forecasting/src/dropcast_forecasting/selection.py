@@ -93,6 +93,8 @@ def select(
             return reused
     started = time.perf_counter()
     wanted = candidates_for(params)
+    if params.model == "auto" and candidates.multi_seasonal_sub_daily(history, m):
+        wanted = (*wanted, "mstl")
     windows = rolling.plan(len(history), len(dates), m, wanted)
     failures: dict[str, str] = {}
     trials = rolling.run(history, windows, m, params, failures, previous_init)
