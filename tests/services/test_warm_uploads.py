@@ -127,3 +127,20 @@ def _two_series(days: int) -> bytes:
 def _series(days: int, count: int) -> bytes:
     frames = [daily_series(days, seed).assign(id=f"s{seed}") for seed in range(1, count + 1)]
     return pd.concat(frames)[["id", "date", "y"]].to_csv(index=False).encode()
+
+
+def test_under_auto_one_more_day_keeps_every_series_model_choice() -> None:
+    # Through both handlers and the staged warm-start object: the second upload
+    # refits each series' winner alone, with the first upload's choice and scores.
+    uploads = Uploads()
+    first = uploads.upload(120, model="auto", horizon="8")
+    assert first["summary"]["backtests_kept"] == 0
+    second = uploads.upload(121, model="auto", horizon="8")
+    assert second["summary"]["backtests_kept"] == 2
+    for before, after in zip(first["series"], second["series"], strict=True):
+        assert after["backtest_age"] == 1
+        assert after["model"] == before["model"]
+        assert after["candidates"] == before["candidates"]
+        assert after["observations"] == 121
+    third = uploads.upload(123, model="auto", horizon="8")  # a quarter of the horizon later
+    assert third["summary"]["backtests_kept"] == 0

@@ -110,8 +110,8 @@ def refit(source: Path, horizon: int) -> dict[str, Any]:
     from dropcast_forecasting.pool.cpus import available_cpus
     from dropcast_tables.normalise import normalise
 
-    # Warm starts and kept backtests are Prophet's (model=auto carries only
-    # Prophet's starting point), so B7 measures model=prophet.
+    # B7 measures Prophet's warm starts and kept backtests, so model=prophet
+    # (model=auto's kept choices: docs/forecasting.md, "Warm starts").
     params = resolve({"horizon": str(horizon), "model": "prophet"})
     current = normalise(source, source.name, params).frame
     previous = current[current["ds"] < current["ds"].max()]

@@ -10,7 +10,10 @@ a new backtest:
   quarter of the horizon: the held-out window moved so little that the
   metrics would barely change, and the backtest's fit is the biggest cost
   of a refit (benchmark B7). The report says so per series
-  (``backtest_age``).
+  (``backtest_age``);
+- under ``model=auto`` (or a statsforecast model by name) its model choice
+  is kept by the same rule (:class:`KeptChoice`): the winner alone is
+  refitted, in its form, instead of every candidate on every window.
 
 This module turns those records into one JSON object in the staging bucket
 per source object (:func:`object_name`) and back. Pure: bytes in, bytes out.
