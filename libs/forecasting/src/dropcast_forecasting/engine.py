@@ -170,30 +170,44 @@ def _valid_frequency(freq: str | None) -> str | None:
         return None
 
 
-def _stack(parts: list[tuple[str, pd.DataFrame | None]]) -> pd.DataFrame:
+def _stack(parts: list[tuple[str, Mapping[str, np.ndarray] | pd.DataFrame | None]]) -> pd.DataFrame:
     """Per-series frames as one, ``series_id`` first; series of other models add no rows
     and columns one series lacks (a seasonality it has not) are empty.
 
     Column by column on the arrays: a components table is a thousand rows
     per series, and a frame per series to concatenate cost a millisecond each.
     """
-    present = [(sid, frame) for sid, frame in parts if frame is not None and len(frame)]
+    present = [(sid, _columns(frame)) for sid, frame in parts if frame is not None]
+    present = [(sid, frame) for sid, frame in present if _rows(frame)]
     columns: list[str] = []
     for _, frame in present:
-        columns += [c for c in frame.columns if c not in columns]
+        columns += [c for c in frame if c not in columns]
     if not present:
         return pd.DataFrame(
             {"series_id": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]")}
         )
-    ids = np.repeat([sid for sid, _ in present], [len(frame) for _, frame in present])
-    data: dict[str, Any] = {"series_id": ids}
+    # The ids as a categorical: a thousand repeats of each id cost a string
+    # each otherwise (a tenth of a CPU-second for B1's 200 series).
+    codes = np.repeat(np.arange(len(present)), [_rows(frame) for _, frame in present])
+    names = [sid for sid, _ in present]
+    data: dict[str, Any] = {"series_id": pd.Categorical.from_codes(codes, pd.Index(names))}
     for column in columns:
         pieces = [
-            frame[column].to_numpy() if column in frame else np.full(len(frame), np.nan)
+            frame[column] if column in frame else np.full(_rows(frame), np.nan)
             for _, frame in present
         ]
         data[column] = np.concatenate(pieces)
     return pd.DataFrame(data)
+
+
+def _columns(frame: Mapping[str, np.ndarray] | pd.DataFrame) -> dict[str, np.ndarray]:
+    if isinstance(frame, pd.DataFrame):
+        return {str(name): frame[name].to_numpy() for name in frame.columns}
+    return dict(frame)
+
+
+def _rows(columns: Mapping[str, np.ndarray]) -> int:
+    return len(next(iter(columns.values()))) if columns else 0
 
 
 def _combine(outcomes: list[SeriesOutcome], params: Params) -> pd.DataFrame:

@@ -89,7 +89,7 @@ class SeriesOutcome:
     result: SeriesResult
     forecast: pd.DataFrame | None
     carry: Carried | None = None  # for the next upload (Prophet series only)
-    components: pd.DataFrame | None = None  # explain.Explanation.components (components=true)
+    components: dict[str, np.ndarray] | None = None  # explain.Explanation.components
     anomalies: pd.DataFrame | None = None  # explain.ANOMALY_COLUMNS (anomalies on)
 
 

@@ -57,7 +57,15 @@ def to_parquet(forecast: pd.DataFrame) -> bytes:
     """Parquet with ``series_id`` always present: a machine format keeps one schema."""
     table = pa.Table.from_pandas(forecast, preserve_index=False)
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    # Dictionary-encode the text columns only (series ids repeat; floats hardly
+    # ever do): on every column it made a 224,600-row components table take
+    # 0.78 CPU-s to write and 22 % more bytes, against 0.04 s (benchmark B1).
+    text = [
+        f.name
+        for f in table.schema
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+    pq.write_table(table, sink, compression="zstd", use_dictionary=text or False)
     return sink.getvalue()
 
 
