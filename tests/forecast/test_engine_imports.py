@@ -13,7 +13,8 @@ import subprocess
 import sys
 import textwrap
 
-HEAVY = ("prophet", "cmdstanpy", "statsforecast", "matplotlib.pyplot")
+# scipy.stats: 0.5 CPU-s of import, once pulled in by the regressors module for one quantile.
+HEAVY = ("prophet", "cmdstanpy", "statsforecast", "matplotlib.pyplot", "scipy.stats")
 
 _SCRIPT = textwrap.dedent(
     """

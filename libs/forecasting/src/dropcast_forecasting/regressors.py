@@ -13,11 +13,11 @@ fit put them. At ``interval_width``, like the forecast's.
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from dropcast_common.params import Params
 from dropcast_forecasting.native import forecast as native
@@ -48,7 +48,7 @@ def effects(model: Any, history: pd.DataFrame, params: Params) -> list[Regressor
         sd = _beta_sd(data, point)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError):
         sd = None  # the coefficients stand without their interval
-    z = float(norm.ppf((1 + params.interval_width) / 2))
+    z = NormalDist().inv_cdf((1 + params.interval_width) / 2)
     out = []
     for j, (name, (std, standardised)) in enumerate(zip(names, scales, strict=True)):
         column = first + j
