@@ -247,3 +247,24 @@ def test_a_value_between_two_gaps_is_marked() -> None:
     y = np.array([1.0, np.nan, 2.0, np.nan, 3.0, 4.0, np.nan, 5.0])
     assert isolated(y).tolist() == [True, False, True, False, False, False, False, True]
     assert not isolated(np.array([1.0, 2.0])).any()
+
+
+def test_anomalies_before_the_window_are_counted_not_hidden() -> None:
+    """A panel shows the last chart_history values: earlier anomalies get a count."""
+    from matplotlib.figure import Figure
+
+    from dropcast_forecasting.render.chart import _draw_anomalies
+
+    ax = Figure().subplots()
+    anomalies = pd.DataFrame(
+        {"date": pd.to_datetime(["2023-01-05", "2023-02-01", "2023-06-10"]), "value": [9, 8, 7]}
+    )
+    _draw_anomalies(ax, anomalies, pd.Timestamp("2023-05-01"))
+    ringed = [line for line in ax.get_lines() if line.get_label() == "anomaly"]
+    assert len(ringed) == 1
+    assert np.asarray(ringed[0].get_xdata()).size == 1  # only the one inside the window
+    assert [t.get_text().split(" (")[0] for t in ax.texts] == ["+2 earlier anomalies"]
+
+    later = Figure().subplots()
+    _draw_anomalies(later, anomalies, pd.Timestamp("2023-01-01"))
+    assert not later.texts  # all shown: nothing to count

@@ -348,10 +348,27 @@ def _legend_entries(axes: Any) -> tuple[list[Any], list[str]]:
 
 
 def _draw_anomalies(ax: Any, frame: pd.DataFrame | None, start: pd.Timestamp | None) -> None:
-    """Ring the anomalies inside the history the panel shows."""
+    """Ring the anomalies inside the history the panel shows; say how many are earlier.
+
+    A panel shows the last ``chart_history`` values, so an anomaly before
+    them can't be ringed: the panel counts them instead of hiding them.
+    """
     if frame is None or start is None:
         return
-    shown = frame[pd.to_datetime(frame["date"]) >= start]
+    inside = pd.to_datetime(frame["date"]) >= start
+    shown = frame[inside]
+    earlier = int((~inside).sum())
+    if earlier:
+        ax.text(
+            0.01,
+            0.02,
+            f"+{earlier} earlier {'anomaly' if earlier == 1 else 'anomalies'} "
+            "(see the anomalies file, or widen chart_history)",
+            transform=ax.transAxes,
+            fontsize=7,
+            color=_ANOMALY,
+            va="bottom",
+        )
     if not len(shown):
         return
     ax.plot(
