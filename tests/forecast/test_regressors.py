@@ -3,8 +3,6 @@ their intervals, and model=auto with only the models that take regressors."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,9 +10,10 @@ import pytest
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
 from dropcast_forecasting.engine import run_forecast
-from dropcast_forecasting.model import build_prophet, fit_prophet, predict_prophet, regressor_values
+from dropcast_forecasting.model import fit_prophet, predict_prophet, regressor_values
 from dropcast_forecasting.native import design
 from dropcast_forecasting.native import forecast as native
+from dropcast_forecasting.native.agreement import cmdstan_fit
 from dropcast_forecasting.native.stan import StanData
 from dropcast_forecasting.regressors import effects
 from dropcast_forecasting.render.report import build_report
@@ -44,17 +43,7 @@ def history_and_future(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def prophets_stan_data(history: pd.DataFrame, params: Params) -> StanData:
     """The Stan data Prophet itself hands its backend for this history."""
-    model = build_prophet(params.model_copy(update={"engine": "cmdstan"}))
-    seen: list[dict[str, Any]] = []
-    fit = model.stan_backend.fit
-
-    def record(init: dict[str, Any], data: dict[str, Any], **kwargs: Any) -> Any:
-        seen.append(data)
-        return fit(init, data, **kwargs)
-
-    model.stan_backend.fit = record
-    model.fit(history[["ds", "y", *(params.regressors or ())]].copy())
-    return StanData.from_prophet(seen[0])
+    return cmdstan_fit(history, params)[1]
 
 
 @pytest.mark.parametrize("mode", ["additive", "multiplicative"])

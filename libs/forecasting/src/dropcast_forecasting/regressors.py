@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from dropcast_common.params import Params
+from dropcast_forecasting.native import design
 from dropcast_forecasting.native import forecast as native
 from dropcast_forecasting.native.stan import (
     FLAT,
@@ -76,19 +77,7 @@ def _native_parts(
     known = history[history["y"].notna()].sort_values("ds", kind="stable")
     ds_ns = known["ds"].to_numpy(dtype="datetime64[ns]").view("int64")
     values = known[list(params.regressors or ())].to_numpy(dtype="float64")
-    sigmas, s_a, s_m = lay.indicators()
-    data = StanData(
-        t=lay.t(ds_ns),
-        y=known["y"].to_numpy(dtype="float64") / lay.y_scale,
-        cap=np.zeros(len(known)),
-        t_change=lay.changepoints_t,
-        X=lay.features(ds_ns, values),
-        sigmas=sigmas,
-        s_a=s_a,
-        s_m=s_m,
-        tau=lay.changepoint_prior_scale,
-        trend_indicator=LINEAR if lay.growth == "linear" else FLAT,
-    )
+    data = design.stan_data(lay, ds_ns, known["y"].to_numpy(dtype="float64"), values)
     scales = [(r.std, (r.mu, r.std) != (0.0, 1.0)) for r in lay.regressors]
     return data, model.point, scales, lay.y_scale
 

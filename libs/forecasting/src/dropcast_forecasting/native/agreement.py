@@ -51,7 +51,7 @@ def cmdstan_fit(history: pd.DataFrame, params: Params) -> tuple[Any, StanData]:
         return fit(init, data, **kwargs)
 
     model.stan_backend.fit = record
-    model.fit(history[["ds", "y"]].copy())
+    model.fit(history[["ds", "y", *(params.regressors or ())]].copy())
     return model, StanData.from_prophet(seen[0])
 
 
