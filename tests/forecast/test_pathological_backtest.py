@@ -5,8 +5,9 @@ M3's N0970 (quarterly, 44 training values; the M3 competition data as the
 Newton, and on this series Newton crawls along a ridge where the noise scale
 shrinks towards zero: 43 s for the 36-value backtest fit here, cold or
 started from the main fit, and longer still when it began from the main
-fit's optimum (the issue's 232 s). The native engine cannot solve these fits
-either and hands them to cmdstan. Backtest fits therefore start cold below
+fit's optimum (the issue's 232 s). The native engine solves these fits (an
+interpolating fit stops at its noise floor) and hands cmdstan only what it
+cannot solve. Backtest fits on cmdstan therefore start cold below
 100 values, run under an iteration cap and never take Prophet's Newton
 fallback (candidates.backtest_fit), while the forecast's own fit stays
 Prophet's. These tests run the backtest with a warm start from the main

@@ -23,8 +23,10 @@ overhead dominates). Correctness on each file: every series fitted by
 both engines (``agreement``), their forecasts' difference (median, worst
 and where) and how many native optima are below cmdstan's.
 
+The same agreement on the project's real corpus (dropcast_bench.corpus).
+
 Children: ``python -m dropcast_bench.b1_many_series baseline FILE --horizon N
-[--freq F]``, ``... agreement FILE --horizon N [--freq F]`` and
+[--freq F]``, ``... agreement FILE --horizon N [--freq F]``, ``... corpus`` and
 ``... no-backtest FILE OUTDIR --horizon N``.
 """
 
@@ -144,6 +146,11 @@ def run(scale: Scale, work: Path) -> Outcome:
             "methods": mine_report["summary"],
             "dropcast_report_timings": mine_report["timings"],
         }
+    # The project's real corpus (every distinct series of the ingest corpus, each
+    # at its own frequency): agreement only, its files being a few KB each.
+    limit = [] if scale.b1_corpus_series is None else ["--limit", str(scale.b1_corpus_series)]
+    corpus = run_measured(python_module(__name__, "corpus", *limit)).json()
+    checks += _agreement_checks("project corpus: ", corpus)
     return Outcome(
         "B1",
         TITLE,
@@ -169,6 +176,7 @@ def run(scale: Scale, work: Path) -> Outcome:
             "auto_methods": reports["dropcast_auto"]["summary"],
             "baseline": base.json(),
             "m3": m3,
+            "corpus_agreement": corpus,
         },
     )
 
@@ -327,19 +335,40 @@ def prophet_loop(source: Path, horizon: int, freq: str = "D") -> dict[str, float
 
 def agreement_run(source: Path, horizon: int, freq: str = "D") -> dict[str, Any]:
     """Every series of ``source`` fitted by both engines: how far apart, and where."""
-    import statistics
-
     import pandas as pd
+
+    frame = pd.read_csv(source, parse_dates=["date"])
+    series = [
+        (
+            str(series_id),
+            group.rename(columns={"date": "ds", "value": "y"})[["ds", "y"]],
+            freq,
+            horizon,
+        )
+        for series_id, group in frame.groupby("id", sort=True)
+    ]
+    return _agree(series)
+
+
+def corpus_agreement_run(limit: int | None = None) -> dict[str, Any]:
+    """The same comparison on every distinct series of the project's real corpus
+    (its first ``limit``, when given)."""
+    from dropcast_bench.corpus import corpus_series
+
+    return _agree(corpus_series()[:limit])
+
+
+def _agree(series: list[tuple[str, Any, str, int]]) -> dict[str, Any]:
+    """Fit each (name, history, frequency, horizon) by both engines; the summary of the gaps."""
+    import statistics
 
     from dropcast_common.params import Params
     from dropcast_forecasting.native.agreement import compare
 
-    params = Params(horizon=horizon, uncertainty_samples=0)
-    frame = pd.read_csv(source, parse_dates=["date"])
-    results = []
-    for series_id, group in frame.groupby("id", sort=True):
-        history = group.rename(columns={"date": "ds", "value": "y"})[["ds", "y"]]
-        results.append(compare(str(series_id), history, freq, params))
+    results = [
+        compare(name, history, freq, Params(horizon=horizon, uncertainty_samples=0))
+        for name, history, freq, horizon in series
+    ]
     worst = max(results, key=lambda r: r.difference)
     # The issue's bound holds where the two optima tie; where the native one is
     # higher, cmdstan stopped short of the optimum and a difference is expected.
@@ -356,6 +385,7 @@ def agreement_run(source: Path, horizon: int, freq: str = "D") -> dict[str, Any]
         "worst_tied_series": worst_tied.name if worst_tied else "none",
         "native_better": sum(r.native_better for r in results),
         "native_worse": sum(r.native_worse for r in results),
+        "native_worse_series": [r.name for r in results if r.native_worse],
         "fell_back_to_cmdstan": [r.name for r in results if not r.native],
         "median_lp_gain": statistics.median(r.lp_native - r.lp_cmdstan for r in results),
     }
@@ -384,15 +414,21 @@ def forecast_variant(variant: str, source: Path, outdir: Path, horizon: int) -> 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the child processes."""
     parser = argparse.ArgumentParser(prog="python -m dropcast_bench.b1_many_series")
-    parser.add_argument("command", choices=("baseline", "agreement", *VARIANTS))
-    parser.add_argument("source", type=Path)
+    parser.add_argument("command", choices=("baseline", "agreement", "corpus", *VARIANTS))
+    parser.add_argument("source", type=Path, nargs="?")
     parser.add_argument("outdir", type=Path, nargs="?")
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--freq", default="D")
+    parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
     if args.command == "baseline":
         print(json.dumps(prophet_loop(args.source, args.horizon, args.freq)))
         return
+    if args.command == "corpus":
+        print(json.dumps(corpus_agreement_run(args.limit)))
+        return
+    if args.source is None:
+        parser.error(f"{args.command} needs SOURCE")
     if args.command == "agreement":
         print(json.dumps(agreement_run(args.source, args.horizon, args.freq)))
         return

@@ -32,6 +32,8 @@ class Scale:
     b7_series: int
     b7_days: int
     horizon: int = 28
+    # B1's agreement on the project's corpus: its first this many series (None: all).
+    b1_corpus_series: int | None = None
 
 
 FULL = Scale(
@@ -59,6 +61,7 @@ FULL = Scale(
 
 QUICK = Scale(
     quick=True,
+    b1_corpus_series=2,
     b1_series=3,
     b1_days=120,
     b1_m3_series=3,

@@ -138,14 +138,7 @@ def fit_prophet(
     starts from instead of its default guess. ``stan_options`` go to
     Prophet's ``fit`` when cmdstan optimises (e.g. candidates.backtest_fit).
     """
-    # One point a year (or fewer) cannot show a yearly cycle, but Prophet's "auto"
-    # turns it on past two years of history: ten Fourier terms it can never
-    # identify, which made a 12-point fit take seconds, not milliseconds. The rule
-    # lives in calendar; every caller of fit_prophet gets it, not only series.py.
-    if params.yearly_seasonality == "auto" and _steps_a_year(history["ds"]):
-        step = frequencies.infer_one(history["ds"])
-        if step is not None:
-            params = without_impossible_seasonality(step, params)
+    params = fitted_params(history["ds"], params)
     fallback = None
     if params.engine == "native" and native.supports(params):
         try:
@@ -169,6 +162,23 @@ def fit_prophet(
         model.fit(frame, **stan_options)
     model.native_fallback = fallback  # read by engine_fallback(); the report names it
     return model
+
+
+def fitted_params(ds: pd.Series, params: Params) -> Params:
+    """``params`` as :func:`fit_prophet` fits them to a history with dates ``ds``.
+
+    One point a year (or fewer) cannot show a yearly cycle, but Prophet's "auto"
+    turns it on past two years of history: ten Fourier terms it can never
+    identify, which made a 12-point fit take seconds, not milliseconds. The rule
+    lives in calendar; every caller of fit_prophet gets it, not only series.py,
+    and so does the engines' comparison (native.agreement), which must fit both
+    engines the same model.
+    """
+    if params.yearly_seasonality == "auto" and _steps_a_year(ds):
+        step = frequencies.infer_one(ds)
+        if step is not None:
+            return without_impossible_seasonality(step, params)
+    return params
 
 
 def engine_fallback(model: Any) -> str | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from dropcast_common.params import Params
 from dropcast_forecasting.calendar import future_dates
-from dropcast_forecasting.model import build_prophet, fit_prophet, predict_prophet
+from dropcast_forecasting.model import build_prophet, fit_prophet, fitted_params, predict_prophet
 from dropcast_forecasting.native.forecast import NativeFit
 from dropcast_forecasting.native.stan import Point, StanData, log_posterior
 
@@ -41,7 +41,12 @@ class Agreement:
 
 
 def cmdstan_fit(history: pd.DataFrame, params: Params) -> tuple[Any, StanData]:
-    """Prophet fitted by cmdstan, and the Stan data it handed cmdstan."""
+    """Prophet fitted by cmdstan, and the Stan data it handed cmdstan.
+
+    The model is the one :func:`fit_prophet` fits (its seasonality rule
+    applied), so the two engines' optima compare on the same posterior.
+    """
+    params = fitted_params(history["ds"], params)
     model = build_prophet(params.model_copy(update={"engine": "cmdstan"}))
     seen: list[dict[str, Any]] = []
     fit = model.stan_backend.fit

@@ -130,7 +130,16 @@ def trend(data: StanData, point: Point) -> np.ndarray:
 
 
 def log_posterior(data: StanData, point: Point) -> float:
-    """The program's log density at ``point``, as cmdstan reports it (``lp__``)."""
+    """The program's log density at ``point``, as cmdstan reports it (``lp__``).
+
+    Raises ValueError for a point of another model's shape: numpy would
+    broadcast a one-column beta over every feature and return a number.
+    """
+    if not point.fits(data):
+        raise ValueError(
+            f"a point with {len(point.delta)} deltas and {len(point.beta)} betas is not one of "
+            f"this model ({len(data.t_change)} changepoints, {data.X.shape[1]} features)"
+        )
     mean = trend(data, point) * (1 + data.X @ (point.beta * data.s_m)) + data.X @ (
         point.beta * data.s_a
     )
