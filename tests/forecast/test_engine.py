@@ -81,8 +81,8 @@ def test_short_empty_and_failing_series_fall_back_or_are_skipped(
 ) -> None:
     real_fit = model_module.fit_prophet  # what series calls, before the patch
 
-    def flaky_fit(history: pd.DataFrame, params: Params, **kwargs: Any) -> Any:
-        if float(history["y"].iloc[0]) > 5_000:  # the series "broken" below
+    def flaky_fit(history: model_module.History, params: Params, **kwargs: Any) -> Any:
+        if float(history.y[0]) > 5_000:  # the series "broken" below
             raise RuntimeError("Error evaluating the log probability at the initial value.\nmore")
         return real_fit(history, params, **kwargs)
 

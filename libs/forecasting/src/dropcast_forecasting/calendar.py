@@ -11,15 +11,28 @@ uses, robust to the gaps (missing rows are dropped, not filled) that defeat
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
 import pandas as pd
 from pandas.tseries import offsets
 
 from dropcast_common import frequency as frequencies
 from dropcast_common.params import Params
+from dropcast_forecasting.memo import Memo, dates_key
 
 _DAY = pd.Timedelta(days=1)
+# Inferred frequencies by dates: a file's series mostly share theirs.
+_FREQUENCIES: Memo[str | None] = Memo(8)
 
 
+def inferred_frequency(ds: np.ndarray) -> str | None:
+    """:func:`dropcast_common.frequency.infer_one` of the dates ``ds``, once per distinct dates."""
+    return _FREQUENCIES.get(dates_key(ds), lambda: frequencies.infer_one(pd.DatetimeIndex(ds)))
+
+
+# The horizon's dates are the same for every series that ends on the same day.
+@lru_cache(maxsize=64)
 def future_dates(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
     """The ``horizon`` timestamps after ``last`` on the calendar of ``freq``."""
     offset = frequencies.to_offset_or_error(freq)

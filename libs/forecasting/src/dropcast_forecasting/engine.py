@@ -223,12 +223,12 @@ def _combine(outcomes: list[SeriesOutcome], params: Params) -> pd.DataFrame:
         empty["date"] = pd.Series(dtype="datetime64[ns]")
         return empty
     frames = [o.forecast for o in outcomes if o.forecast is not None]
-    lengths = [len(frame) for frame in frames]
+    lengths = [len(frame["date"]) for frame in frames]
     columns: dict[str, object] = {
         "series_id": np.repeat([o.result.series_id for o in outcomes], lengths)
     }
     for name in FRAME_COLUMNS:
-        columns[name] = np.concatenate([frame[name].to_numpy() for frame in frames])
+        columns[name] = np.concatenate([frame[name] for frame in frames])
     columns["model"] = np.repeat([o.result.method for o in outcomes], lengths)
     forecast = pd.DataFrame(columns)[FORECAST_COLUMNS]
     if params.integer:

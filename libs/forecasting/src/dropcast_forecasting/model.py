@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
@@ -46,6 +47,39 @@ _SCALARS = ("k", "m", "sigma_obs")
 _STAN_SCALARS = ("T", "S", "K", "tau", "trend_indicator", "sigmas")
 _STAN_ARRAYS = ("y", "t", "cap", "t_change", "s_a", "s_m")
 _YEAR_NS = 365 * 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class History:
+    """One series' history as arrays: what a fit reads, without a DataFrame until one is needed.
+
+    The native engine's array path fits from the arrays; :attr:`frame`
+    (built once, on first use) serves Prophet's own fit and whatever else
+    takes a frame. Building and indexing frames cost a series on the
+    native path as much as its fit (benchmark B1).
+    """
+
+    ds: np.ndarray  # datetime64[ns], ascending
+    y: np.ndarray  # float64
+    regressors: np.ndarray | None = None  # (rows, len(names)): each regressor's values
+    names: tuple[str, ...] = ()  # the regressors' names, in the columns' order
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """Columns ds, y and one per regressor."""
+        frame = pd.DataFrame({"ds": self.ds, "y": self.y})
+        for j, name in enumerate(self.names):
+            assert self.regressors is not None
+            frame[name] = self.regressors[:, j]
+        return frame
+
+    def rows(self, part: slice) -> History:
+        """The history's rows in ``part`` (e.g. all but the last horizon)."""
+        extra = self.regressors[part] if self.regressors is not None else None
+        return History(self.ds[part], self.y[part], extra, self.names)
 
 
 def check_holidays_country(country: str) -> None:
@@ -124,7 +158,7 @@ def holiday_frame(params: Params) -> pd.DataFrame | None:
 
 
 def fit_prophet(
-    history: pd.DataFrame,
+    history: pd.DataFrame | History,
     params: Params,
     *,
     init: Mapping[str, Any] | None = None,
@@ -133,28 +167,34 @@ def fit_prophet(
 ) -> Any:
     """Fit Prophet to ``history`` (columns ds, y, and each of ``params.regressors``).
 
+    A :class:`History` whose model the native array path builds is fitted
+    from its arrays; a frame is built only for Prophet's own fit.
+
     ``init`` is a warm start: the Stan parameters of an earlier fit of the
     same series (see :func:`warm_start_init`), which Prophet's optimiser
     starts from instead of its default guess. ``stan_options`` go to
     Prophet's ``fit`` when cmdstan optimises (e.g. candidates.backtest_fit).
     """
-    params = fitted_params(history["ds"], params)
+    if isinstance(history, History):
+        ds, y, extra = history.ds, history.y, history.regressors
+    else:
+        ds = history["ds"].to_numpy(dtype="datetime64[ns]")
+        y = history["y"].to_numpy(dtype="float64")
+        extra = regressor_values(history, params)
+    params = fitted_params(ds, params)
     fallback = None
     if params.engine == "native" and native.supports(params):
         try:
             return native.fit(
-                history["ds"].to_numpy(dtype="datetime64[ns]"),
-                history["y"].to_numpy(dtype="float64"),
-                params,
-                init=init,
-                uncertainty_samples=uncertainty_samples,
-                regressors=regressor_values(history, params),
+                ds, y, params, init=init, uncertainty_samples=uncertainty_samples, regressors=extra
             )
         except native.NotConvergedError as exc:
             log.warning("native fit did not converge (%s); fitting with cmdstan", exc)
             params = params.model_copy(update={"engine": "cmdstan"})
             fallback = f"native solver did not converge ({exc}); fitted by cmdstan"
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
+    if isinstance(history, History):
+        history = history.frame
     frame = _with_bounds(history[["ds", "y", *(params.regressors or ())]], params)
     if init is not None:
         model.fit(frame, init=dict(init), **stan_options)
@@ -164,7 +204,7 @@ def fit_prophet(
     return model
 
 
-def fitted_params(ds: pd.Series, params: Params) -> Params:
+def fitted_params(ds: np.ndarray, params: Params) -> Params:
     """``params`` as :func:`fit_prophet` fits them to a history with dates ``ds``.
 
     One point a year (or fewer) cannot show a yearly cycle, but Prophet's "auto"
@@ -175,7 +215,7 @@ def fitted_params(ds: pd.Series, params: Params) -> Params:
     engines the same model.
     """
     if params.yearly_seasonality == "auto" and _steps_a_year(ds):
-        step = frequencies.infer_one(ds)
+        step = frequencies.infer_one(pd.DatetimeIndex(ds))
         if step is not None:
             return without_impossible_seasonality(step, params)
     return params
@@ -197,18 +237,17 @@ def predict_point(
     """
     if isinstance(model, native.NativeFit):
         return model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors).yhat
-    frame = predict_prophet(model, pd.DatetimeIndex(dates), params, regressors)
-    return frame["prediction"].to_numpy(dtype="float64")
+    return predict_columns(model, dates, params, regressors)["prediction"]
 
 
-def _steps_a_year(ds: pd.Series) -> bool:
+def _steps_a_year(ds: np.ndarray) -> bool:
     """Whether any step of ``ds`` is a year or longer: else no inferred frequency can be.
 
     A frequency is named after the steps a series takes most often, so one
     whose every step is under 365 days is never yearly or coarser, and
     inferring it (a tenth of a native fit) cannot change the answer.
     """
-    stamps = np.sort(ds.to_numpy(dtype="datetime64[ns]").view("int64"))
+    stamps = np.sort(np.asarray(ds, dtype="datetime64[ns]").view("int64"))
     return len(stamps) > 1 and int(np.diff(stamps).max()) >= _YEAR_NS
 
 
@@ -225,31 +264,41 @@ def predict_prophet(
     Without uncertainty samples Prophet computes no interval; the bounds are
     then NaN (empty cells in the CSV) rather than a fake zero-width band.
     """
+    return pd.DataFrame(predict_columns(model, dates, params, regressors))
+
+
+def predict_columns(
+    model: Any,
+    dates: pd.DatetimeIndex | np.ndarray,
+    params: Params,
+    regressors: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`predict_prophet`'s columns as arrays: no frame at all on the native engine."""
     if isinstance(model, native.NativeFit):
         forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors)
-        return pd.DataFrame(
-            {
-                "date": forecast.ds,
-                "prediction": forecast.yhat,
-                "prediction_lower": forecast.lower,
-                "prediction_upper": forecast.upper,
-            }
-        )
-    future = _with_bounds(pd.DataFrame({"ds": dates}), params)
+        return {
+            "date": forecast.ds,
+            "prediction": forecast.yhat,
+            "prediction_lower": forecast.lower,
+            "prediction_upper": forecast.upper,
+        }
+    future = _with_bounds(pd.DataFrame({"ds": pd.DatetimeIndex(dates)}), params)
     for j, name in enumerate(params.regressors or ()):
         if regressors is None:
             raise ValueError("this model has regressors: their values at the dates are needed")
         future[name] = np.asarray(regressors, dtype="float64").reshape(len(future), -1)[:, j]
     predicted = model.predict(future)
     nan = np.full(len(predicted), np.nan)
-    return pd.DataFrame(
-        {
-            "date": predicted["ds"].to_numpy(),
-            "prediction": predicted["yhat"].to_numpy(dtype="float64"),
-            "prediction_lower": predicted.get("yhat_lower", nan),
-            "prediction_upper": predicted.get("yhat_upper", nan),
-        }
-    )
+    return {
+        "date": predicted["ds"].to_numpy(dtype="datetime64[ns]"),
+        "prediction": predicted["yhat"].to_numpy(dtype="float64"),
+        "prediction_lower": predicted["yhat_lower"].to_numpy(dtype="float64")
+        if "yhat_lower" in predicted
+        else nan,
+        "prediction_upper": predicted["yhat_upper"].to_numpy(dtype="float64")
+        if "yhat_upper" in predicted
+        else nan.copy(),
+    }
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ from dropcast_common.params import Params
 from dropcast_forecasting.backtest import score
 from dropcast_forecasting.calendar import (
     future_dates,
+    inferred_frequency,
     season_length,
     without_impossible_seasonality,
 )
@@ -40,11 +41,11 @@ from dropcast_forecasting.explain import (
 )
 from dropcast_forecasting.fallback import Fallback, fallback_forecast
 from dropcast_forecasting.model import (
+    History,
     engine_fallback,
     fit_prophet,
+    predict_columns,
     predict_point,
-    predict_prophet,
-    regressor_values,
     started_warm,
     warm_start_init,
 )
@@ -66,6 +67,9 @@ MIN_OBSERVATIONS = 2
 # forecasts swing wildly; a seasonal naive or mean forecast is more honest.
 MIN_PROPHET_OBSERVATIONS = 10
 FRAME_COLUMNS = ["date", "prediction", "prediction_lower", "prediction_upper"]
+_VALUE_COLUMNS = FRAME_COLUMNS[1:]
+# One series' forecast: an array per FRAME_COLUMNS name (datetime64[ns] dates, float values).
+Forecast = dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,14 @@ class SeriesTask:
 
 @dataclass
 class SeriesOutcome:
-    """The forecast frame (columns FRAME_COLUMNS; None when skipped) and its result record."""
+    """The forecast (an array per FRAME_COLUMNS name; None when skipped) and its result record.
+
+    Arrays, not a frame: the engine concatenates every series' columns
+    anyway, and a frame per series cost more than its native fit.
+    """
 
     result: SeriesResult
-    forecast: pd.DataFrame | None
+    forecast: Forecast | None
     carry: Carried | None = None  # for the next upload (Prophet series only)
     components: dict[str, np.ndarray] | None = None  # explain.Explanation.components
     anomalies: pd.DataFrame | None = None  # explain.ANOMALY_COLUMNS (anomalies on)
@@ -149,16 +157,16 @@ def _own_holidays(series_id: str, params: Params) -> tuple[Params, int]:
 
 def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     keep = ~np.isnan(task.y)
-    history = pd.DataFrame({"ds": task.ds[keep], "y": task.y[keep]})
+    history = History(task.ds[keep], task.y[keep])
     future: np.ndarray | None = None
     if task.regressors is not None and params.regressors:
         history, future, params = _with_regressors(task, keep, params)
     n = len(history)
     info: dict[str, Any] = {"series_id": task.series_id, "observations": n}
     if n:
-        info["start"] = str(history["ds"].iloc[0])
-        info["end"] = str(history["ds"].iloc[-1])
-    frequency = _frequency(task, history)
+        info["start"] = str(pd.Timestamp(history.ds[0]))
+        info["end"] = str(pd.Timestamp(history.ds[-1]))
+    frequency = _frequency(task, history.ds)
     if n < MIN_OBSERVATIONS or frequency is None or (future is not None and not len(future)):
         why = f"needs at least {MIN_OBSERVATIONS} values with distinct dates to forecast, has {n}"
         if future is not None and not len(future):
@@ -168,7 +176,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     if future is not None:
         dates = pd.DatetimeIndex(task.ds[len(task.ds) - len(future) :])
     else:
-        dates = future_dates(history["ds"].iloc[-1], frequency, params.horizon)
+        dates = future_dates(pd.Timestamp(history.ds[-1]), frequency, params.horizon)
     m = season_length(frequency)
     params = without_impossible_seasonality(frequency, params)
     if params.model != "prophet":
@@ -176,7 +184,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
 
     timings = {"fit": 0.0, "predict": 0.0}
     fallbacks: list[str] = []  # the native solver's, main fit then backtest refit
-    frame: pd.DataFrame | None = None
+    frame: Forecast | None = None
     reason: str | None = None
     fitted: dict[str, Any] | None = None
     prophet: Any = None
@@ -196,10 +204,8 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
         reason += "; its fallback forecast takes no regressors"
     if frame is None:
         started = time.perf_counter()
-        fb = fallback_forecast(
-            history["y"].to_numpy(), m, len(dates), params.interval_width, _intervals(params)
-        )
-        frame = pd.DataFrame(dict(zip(FRAME_COLUMNS, (dates, *_bounds(fb)), strict=True)))
+        fb = fallback_forecast(history.y, m, len(dates), params.interval_width, _intervals(params))
+        frame = _columns(dates, *_bounds(fb))
         timings["fit"] = time.perf_counter() - started
         method = fb.method
     else:
@@ -207,7 +213,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
     info["model"] = method
 
     started = time.perf_counter()
-    ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
+    ds, y = history.ds, history.y
     kept = reusable_backtest(task.previous, ds, y, frequency, params.horizon)
     backtest: Backtest | None
     if method == "prophet" and kept is not None:
@@ -247,7 +253,7 @@ def _forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
 
 def _selected(
     task: SeriesTask,
-    history: pd.DataFrame,
+    history: History,
     dates: pd.DatetimeIndex,
     m: int,
     params: Params,
@@ -260,11 +266,11 @@ def _selected(
     (warmstart.reusable_choice), as a Prophet backtest is.
     """
     carried = task.previous
-    ds, y = history["ds"].to_numpy(), history["y"].to_numpy()
+    ds, y = history.ds, history.y
     kept = reusable_choice(carried, ds, y, info["frequency"], params.horizon)
     with seeded(task.series_id):
         chosen = select(
-            history,
+            history.frame,
             dates,
             m,
             params,
@@ -273,11 +279,7 @@ def _selected(
             kept,
             carried.observations if carried is not None else 0,
         )
-    frame = pd.DataFrame(
-        dict(
-            zip(FRAME_COLUMNS, (dates, chosen.prediction, chosen.lower, chosen.upper), strict=True)
-        )
-    )
+    frame = _columns(dates, chosen.prediction, chosen.lower, chosen.upper)
     result = SeriesResult(
         method=chosen.model,
         model=chosen.model,
@@ -358,46 +360,52 @@ def _with_explanation(outcome: SeriesOutcome, explained: Explanation | None) -> 
 
 def _with_regressors(
     task: SeriesTask, keep: np.ndarray, params: Params
-) -> tuple[pd.DataFrame, np.ndarray, Params]:
+) -> tuple[History, np.ndarray, Params]:
     """The history with its regressor columns, the future regressor rows, and the params
     whose horizon is the number of those rows (ingest cut them to the horizon rule)."""
     assert task.regressors is not None
     values = np.asarray(task.regressors, dtype="float64").reshape(len(task.ds), -1)
     last = int(np.flatnonzero(keep)[-1]) if keep.any() else len(keep) - 1
-    names = list(params.regressors or ())
-    history = pd.DataFrame({"ds": task.ds[keep], "y": task.y[keep]})
-    for j, name in enumerate(names):
-        history[name] = values[keep, j]
+    history = History(task.ds[keep], task.y[keep], values[keep], tuple(params.regressors or ()))
     future = values[last + 1 :]
     horizon = len(future) if len(future) else params.horizon
     return history, future, params.model_copy(update={"horizon": horizon})
 
 
-def postprocess(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+def _columns(
+    dates: pd.DatetimeIndex, prediction: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> Forecast:
+    return dict(
+        zip(
+            FRAME_COLUMNS,
+            (np.asarray(dates, dtype="datetime64[ns]"), prediction, lower, upper),
+            strict=True,
+        )
+    )
+
+
+def postprocess(forecast: Forecast, params: Params) -> Forecast:
     """Clip at zero (``non_negative``) and round to integers (``integer``), bounds included."""
-    values = ["prediction", "prediction_lower", "prediction_upper"]
-    if params.non_negative:
-        frame[values] = frame[values].clip(lower=0)
-    if params.integer:
-        frame[values] = np.rint(frame[values])
-    return frame
+    for name in _VALUE_COLUMNS:
+        forecast[name] = _clipped_rounded(np.asarray(forecast[name], dtype="float64"), params)
+    return forecast
 
 
-def _frequency(task: SeriesTask, history: pd.DataFrame) -> str | None:
+def _frequency(task: SeriesTask, ds: np.ndarray) -> str | None:
     if task.frequency:
         return frequencies.canonical(task.frequency)
-    return frequencies.infer_one(history["ds"])
+    return inferred_frequency(ds)
 
 
 def _prophet(
-    history: pd.DataFrame,
+    history: History,
     dates: pd.DatetimeIndex,
     params: Params,
     task: SeriesTask,
     timings: dict[str, float],
     fallbacks: list[str],
     future: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, Any, bool, list[RegressorEffect]]:
+) -> tuple[Forecast, Any, bool, list[RegressorEffect]]:
     """The forecast, the fitted model (its parameters warm-start the backtest refit and
     the next upload), whether the fit started from the previous upload's parameters, and
     the regressors' effects. Appends to ``fallbacks`` why cmdstan fitted it, if the
@@ -409,16 +417,17 @@ def _prophet(
         fallbacks.append(why)
     fitted = time.perf_counter()
     with seeded(task.series_id):
-        frame = predict_prophet(model, dates, params, future)
+        frame = predict_columns(model, dates, params, future)
     timings["fit"] = fitted - started
     timings["predict"] = time.perf_counter() - fitted
-    if not np.isfinite(frame["prediction"].to_numpy()).all():
+    if not np.isfinite(frame["prediction"]).all():
         raise ValueError("the forecast holds non-finite values")
-    return frame, model, warm, effects(model, history, params)
+    found = effects(model, history.frame, params) if params.regressors else []
+    return frame, model, warm, found
 
 
 def _fit_from(
-    history: pd.DataFrame, params: Params, init: Mapping[str, Any] | None, **options: Any
+    history: History, params: Params, init: Mapping[str, Any] | None, **options: Any
 ) -> tuple[Any, bool]:
     """Fit starting from ``init`` when it fits the model, else cold; and whether it started warm.
 
@@ -436,12 +445,12 @@ def _fit_from(
 
 
 def _backtest(
-    history: pd.DataFrame,
+    history: History,
     params: Params,
     m: int,
     method: str,
     fitted: dict[str, Any] | None = None,
-    forecast: pd.DataFrame | None = None,
+    forecast: Forecast | None = None,
     fallbacks: list[str] | None = None,
 ) -> tuple[Backtest | None, str | None]:
     """Refit on all but the last horizon and score the held-out values.
@@ -456,9 +465,8 @@ def _backtest(
         return None, (
             f"too short for a holdout of {holdout}: {len(history)} values, needs {holdout + needed}"
         )
-    train = history.iloc[:-holdout]
-    values = history["y"].to_numpy()
-    train_y, actual = values[:-holdout], values[-holdout:]
+    train = history.rows(slice(None, -holdout))
+    train_y, actual = train.y, history.y[-holdout:]
     if method == "prophet":
         try:
             # Point forecasts only: the metrics don't use intervals, and
@@ -466,13 +474,8 @@ def _backtest(
             model = _refit(train, params, fitted)
             if fallbacks is not None and (why := engine_fallback(model)) is not None:
                 fallbacks.append(f"backtest refit: {why}")
-            held_out = history.iloc[-holdout:]
-            predicted = predict_point(
-                model,
-                held_out["ds"].to_numpy(dtype="datetime64[ns]"),
-                params,
-                regressor_values(held_out, params),
-            )
+            held_out = history.rows(slice(-holdout, None))
+            predicted = predict_point(model, held_out.ds, params, held_out.regressors)
         except Exception as exc:  # the forecast stands; only its backtest is missing
             return None, f"backtest refit failed: {_describe(exc)}"
     else:
@@ -492,20 +495,20 @@ def _clipped_rounded(values: np.ndarray, params: Params) -> np.ndarray:
 
 
 def _interval_around(
-    predicted: np.ndarray, forecast: pd.DataFrame | None
+    predicted: np.ndarray, forecast: Forecast | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    if forecast is None or len(forecast) < len(predicted):
+    steps = len(predicted)
+    if forecast is None or len(forecast["date"]) < steps:
         return None
-    steps = forecast.iloc[: len(predicted)]
-    lower = steps["prediction_lower"].to_numpy(dtype="float64")
-    upper = steps["prediction_upper"].to_numpy(dtype="float64")
+    lower = np.asarray(forecast["prediction_lower"][:steps], dtype="float64")
+    upper = np.asarray(forecast["prediction_upper"][:steps], dtype="float64")
     if np.isnan(lower).any() or np.isnan(upper).any():
         return None
-    centre = steps["prediction"].to_numpy(dtype="float64")
+    centre = np.asarray(forecast["prediction"][:steps], dtype="float64")
     return predicted + (lower - centre), predicted + (upper - centre)
 
 
-def _refit(train: pd.DataFrame, params: Params, fitted: dict[str, Any] | None) -> Any:
+def _refit(train: History, params: Params, fitted: dict[str, Any] | None) -> Any:
     """The backtest's fit, started from the full fit's parameters when that is safe.
 
     The optimum moves little when the last horizon is held out, so starting

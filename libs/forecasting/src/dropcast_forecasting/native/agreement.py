@@ -46,7 +46,7 @@ def cmdstan_fit(history: pd.DataFrame, params: Params) -> tuple[Any, StanData]:
     The model is the one :func:`fit_prophet` fits (its seasonality rule
     applied), so the two engines' optima compare on the same posterior.
     """
-    params = fitted_params(history["ds"], params)
+    params = fitted_params(history["ds"].to_numpy(dtype="datetime64[ns]"), params)
     model = build_prophet(params.model_copy(update={"engine": "cmdstan"}))
     seen: list[dict[str, Any]] = []
     fit = model.stan_backend.fit

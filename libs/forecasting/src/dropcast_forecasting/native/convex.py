@@ -12,6 +12,10 @@ matrix ``Z'Z``, a few dozen columns square, so each step costs microseconds
 whatever the series' length. For a fixed theta the best sigma has a closed
 form (a quadratic in sigma^2). Alternating the two exact minimisations
 descends monotonically to the joint optimum; a handful of rounds suffice.
+
+``Z`` and ``Z'Z`` depend on the dates alone: fits of data with the same
+``dates_key`` (series sharing their dates) share them, and each fit
+then costs ``Z'y`` and the search.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dropcast_forecasting.memo import Memo, frozen
 from dropcast_forecasting.native.stan import FLAT, K_M_SCALE, SIGMA_SCALE, Point, StanData
 
 # Relative change of sigma^2 at which the alternation has converged: below about
@@ -41,6 +46,8 @@ _MAX_STEPS = 2000
 _SIGMA2_FLOOR = 1e-12
 # A zero coefficient is optimal while |gradient| <= lambda; this slack absorbs rounding.
 _KKT_SLACK = 1e-9
+# (Z, Z'Z) by StanData.dates_key: a file's history and backtest dates, a few at a time.
+_DESIGNS: Memo[tuple[np.ndarray, np.ndarray]] = Memo(8)
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,11 @@ def design(data: StanData) -> np.ndarray:
 
 
 def gram(data: StanData) -> Gram:
-    """The statistics the solve needs, computed once per fit."""
-    Z = design(data)
+    """The statistics the solve needs: Z'y per fit, Z'Z once per distinct dates."""
+    if data.dates_key is None:
+        Z, G = _design_and_gram(data)
+    else:
+        Z, G = _DESIGNS.get(data.dates_key, lambda: _design_and_gram(data))
     S = len(data.t_change)
     precision = np.concatenate(
         [np.full(2, 1 / K_M_SCALE**2), np.zeros(S), 1 / np.asarray(data.sigmas) ** 2]
@@ -80,8 +90,13 @@ def gram(data: StanData) -> Gram:
     lasso = np.zeros(Z.shape[1], dtype=bool)
     lasso[2 : 2 + S] = True
     return Gram(
-        Z.T @ Z, Z.T @ data.y, float(data.y @ data.y), len(data.y), precision, lasso, 1 / data.tau
+        G, Z.T @ data.y, float(data.y @ data.y), len(data.y), precision, lasso, 1 / data.tau
     )
+
+
+def _design_and_gram(data: StanData) -> tuple[np.ndarray, np.ndarray]:
+    Z = design(data)
+    return frozen(Z), frozen(Z.T @ Z)
 
 
 def best_sigma2(residual_ss: float, T: int) -> float:

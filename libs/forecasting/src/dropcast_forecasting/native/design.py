@@ -8,15 +8,24 @@ flat growth with the built-in seasonalities; holidays (and logistic
 growth) go through Prophet itself with the native backend. External
 regressors are columns after the seasonalities', standardised as Prophet's
 ``add_regressor(standardize="auto")`` does.
+
+What depends on the dates alone — the changepoints, the seasonalities
+switched on, scaled time and the seasonal features — is kept per worker
+for the last few distinct dates (:mod:`dropcast_forecasting.memo`): the
+series of a file mostly share their dates, and then each is one
+computation per file, not per fit. A cached value is the very array a
+miss computes (read-only), so a hit gives bit-identical fits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 
 from dropcast_common.params import Params, Toggle
+from dropcast_forecasting.memo import Memo, dates_key, frozen
 from dropcast_forecasting.native.stan import FLAT, LINEAR, StanData
 
 NS_PER_DAY = 86_400 * 10**9
@@ -24,6 +33,10 @@ N_CHANGEPOINTS = 25  # Prophet's defaults
 CHANGEPOINT_RANGE = 0.8
 # name, period in days, Fourier order (Prophet's defaults for its built-in seasonalities)
 _BUILT_IN = (("yearly", 365.25, 10), ("weekly", 7.0, 3), ("daily", 1.0, 4))
+# A file's histories, their backtest splits and their horizons: a few distinct dates
+# at a time. The largest entry (a few years of daily features) is a few hundred KB.
+_ARRAYS: Memo[np.ndarray] = Memo(32)  # scaled times and seasonal features
+_CALENDARS: Memo[tuple[np.ndarray, bool, tuple[Seasonality, ...]]] = Memo(8)  # see layout
 
 
 @dataclass(frozen=True)
@@ -67,8 +80,21 @@ class Layout:
     regressors: tuple[Regressor, ...] = ()
 
     def t(self, ds_ns: np.ndarray) -> np.ndarray:
-        """Scaled time (``setup_dataframe``'s ``t``)."""
+        """Scaled time (``setup_dataframe``'s ``t``); read-only, shared by equal dates."""
+        key = ("t", dates_key(ds_ns), self.start, self.t_scale)
+        return _ARRAYS.get(key, lambda: frozen(self._scaled(ds_ns)))
+
+    def _scaled(self, ds_ns: np.ndarray) -> np.ndarray:
         return (ds_ns - self.start).astype("float64") / self.t_scale
+
+    def stan_data_key(self, ds_ns: np.ndarray) -> Hashable | None:
+        """What identifies :func:`stan_data`'s date-only arrays for ``ds_ns`` under this layout:
+        equal keys, equal t, changepoints and features (None with regressors: their
+        values are in the features)."""
+        if self.regressors:
+            return None
+        shape = (self.growth, self.multiplicative, self.prior_scale, self.changepoint_prior_scale)
+        return ("data", dates_key(ds_ns), self.start, self.t_scale, self.seasonalities, shape)
 
     def features(self, ds_ns: np.ndarray, regressors: np.ndarray | None = None) -> np.ndarray:
         """The feature matrix X (``make_all_seasonality_features``), Prophet's columns in order.
@@ -90,17 +116,8 @@ class Layout:
     def _seasonal(self, ds_ns: np.ndarray) -> np.ndarray | None:
         if not self.seasonalities:
             return None  # Prophet's placeholder column "zeros" when nothing else is there
-        days = ds_ns.astype("float64") / 1e9 / 86_400  # total_seconds() / (24 * 60 * 60)
-        x_t = np.pi * 2 * days
-        blocks = []
-        for season in self.seasonalities:
-            block = np.empty((len(ds_ns), 2 * season.order))
-            for i in range(season.order):
-                c = (i + 1) / season.period * x_t
-                block[:, 2 * i] = np.sin(c)
-                block[:, 2 * i + 1] = np.cos(c)
-            blocks.append(block)
-        return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
+        key = ("seasonal", dates_key(ds_ns), self.seasonalities)
+        return _ARRAYS.get(key, lambda: frozen(seasonal_features(ds_ns, self.seasonalities)))
 
     def indicators(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Prior scales, additive and multiplicative indicators per feature column."""
@@ -117,6 +134,28 @@ class Layout:
         return sigmas, s_a, s_m
 
 
+def seasonal_features(ds_ns: np.ndarray, seasonalities: tuple[Seasonality, ...]) -> np.ndarray:
+    """Each seasonality's sin and cos columns, order by order (``fourier_series``).
+
+    Prophet computes one column at a time as ``(i + 1) / period * x_t``; the
+    same products over all orders at once, then one sin and one cos over
+    the lot, give the same values for a fraction of the calls.
+    """
+    days = ds_ns.astype("float64") / 1e9 / 86_400  # total_seconds() / (24 * 60 * 60)
+    x_t = np.pi * 2 * days
+    width = sum(2 * season.order for season in seasonalities)
+    out = np.empty((len(ds_ns), width))
+    column = 0
+    for season in seasonalities:
+        frequencies = np.arange(1, season.order + 1) / season.period  # (i + 1) / period
+        angles = frequencies[:, None] * x_t[None, :]  # (orders, dates): each row contiguous
+        block = out[:, column : column + 2 * season.order]
+        block[:, 0::2] = np.sin(angles).T
+        block[:, 1::2] = np.cos(angles).T
+        column += 2 * season.order
+    return out
+
+
 def layout(
     ds_ns: np.ndarray, y: np.ndarray, params: Params, regressors: np.ndarray | None = None
 ) -> Layout:
@@ -131,7 +170,10 @@ def layout(
     if y_scale == 0:
         y_scale = 1.0
     t_scale = float(end - start)
-    changepoints_t, has = _changepoints(ds_ns, start, t_scale)
+    toggles = (params.yearly_seasonality, params.weekly_seasonality, params.daily_seasonality)
+    changepoints_t, has, seasons = _CALENDARS.get(
+        (dates_key(ds_ns), toggles), lambda: _calendar(ds_ns, start, t_scale, params)
+    )
     return Layout(
         growth=params.growth,
         multiplicative=params.seasonality_mode == "multiplicative",
@@ -140,7 +182,7 @@ def layout(
         y_scale=y_scale,
         changepoints_t=changepoints_t,
         has_changepoints=has,
-        seasonalities=_seasonalities(ds_ns, params),
+        seasonalities=seasons,
         prior_scale=params.seasonality_prior_scale,
         changepoint_prior_scale=params.changepoint_prior_scale,
         regressors=_regressors(params, regressors),
@@ -178,6 +220,7 @@ def stan_data(
     """The Stan program's data for the history (``Prophet.fit``'s ``dat``)."""
     sigmas, s_a, s_m = lay.indicators()
     return StanData(
+        dates_key=lay.stan_data_key(ds_ns),
         t=lay.t(ds_ns),
         y=y / lay.y_scale,  # (y - floor) / y_scale with floor 0
         cap=np.zeros(len(y)),
@@ -198,6 +241,14 @@ def initial(data: StanData) -> tuple[float, float]:
     span = data.t[-1] - data.t[0]
     k = (data.y[-1] - data.y[0]) / span
     return float(k), float(data.y[0] - k * data.t[0])
+
+
+def _calendar(
+    ds_ns: np.ndarray, start: int, t_scale: float, params: Params
+) -> tuple[np.ndarray, bool, tuple[Seasonality, ...]]:
+    """The changepoints and the seasonalities switched on: the dates' part of a layout."""
+    changepoints_t, has = _changepoints(ds_ns, start, t_scale)
+    return frozen(changepoints_t), has, _seasonalities(ds_ns, params)
 
 
 def _changepoints(ds_ns: np.ndarray, start: int, t_scale: float) -> tuple[np.ndarray, bool]:

@@ -74,11 +74,10 @@ class NativeFit:
         samples = self._samples(t, expected, additive, multiplicative)
         lower_p = 100 * (1.0 - self.interval_width) / 2
         upper_p = 100 * (1.0 + self.interval_width) / 2
-        pct = np.nanpercentile if np.isnan(samples).any() else np.percentile
-        # Both bounds from one partition of each date's samples (Prophet makes
-        # two calls; the order statistics, hence the values, are the same),
-        # along contiguous rows: a date's draws lie side by side.
-        lower, upper = pct(samples, [lower_p, upper_p], axis=1)
+        if np.isnan(samples).any():
+            lower, upper = np.nanpercentile(samples, [lower_p, upper_p], axis=1)
+        else:
+            lower, upper = percentiles(samples, lower_p, upper_p)
         return Prediction(ds_ns.view("datetime64[ns]"), yhat, lower, upper)
 
     def components(
@@ -195,10 +194,48 @@ class NativeFit:
         # Each step's shift averaged with the step before (Prophet's trapezoid).
         mat[1:] += mat[:-1].copy()
         mat *= 0.5 * step
-        np.cumsum(mat, axis=0, out=mat)
-        np.cumsum(mat, axis=0, out=mat)
+        running_sum(mat)
+        running_sum(mat)
+        if length == len(t):
+            return mat  # every date is in the future (a forecast's horizon)
         out[in_future] = mat
         return out
+
+
+def running_sum(mat: np.ndarray) -> None:
+    """``np.cumsum(mat, axis=0, out=mat)``, row by row: the same additions in the same order
+    (hence the same values), a few times faster over a horizon's rows of draws."""
+    for i in range(1, len(mat)):
+        np.add(mat[i], mat[i - 1], out=mat[i])
+
+
+def percentiles(
+    samples: np.ndarray, lower_p: float, upper_p: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.percentile(samples, [lower_p, upper_p], axis=1)`` for samples without NaN.
+
+    Prophet makes two calls; numpy partitions each date's draws (Prophet's
+    columns, our rows) across memory. One partition per row, along it, of
+    just the four order statistics the default ("linear") method
+    interpolates between, then numpy's own interpolation: the same values,
+    in half the time.
+    """
+    n = samples.shape[1]
+    virtual = (n - 1) * np.true_divide(np.array([lower_p, upper_p]), 100)
+    below = np.floor(virtual).astype(np.intp)
+    above = below + 1
+    last = virtual >= n - 1  # numpy takes the largest draw there
+    below[last], above[last] = n - 1, n - 1
+    first = virtual < 0
+    below[first], above[first] = 0, 0
+    gamma = (virtual - below)[:, None]
+    ordered = np.partition(samples, np.unique(np.concatenate([below, above])), axis=1)
+    low, high = ordered[:, below].T, ordered[:, above].T
+    # numpy's _lerp: from the nearer end, so that gamma = 1 gives ``high`` exactly.
+    diff = high - low
+    out = low + diff * gamma
+    np.subtract(high, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out[0], out[1]
 
 
 def supports(params: Params) -> bool:

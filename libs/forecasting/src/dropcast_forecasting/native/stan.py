@@ -8,8 +8,8 @@ cmdstan's ``lp__`` for the same point and two optima compare directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,10 @@ class StanData:
     s_m: np.ndarray  # (K,) 1 for multiplicative features
     tau: float  # changepoint prior scale
     trend_indicator: int
+    # Equal for two StanData whose t, t_change, X, sigmas, s_a and s_m are equal (the same
+    # dates and layout; see design.Layout.dates_key): what depends on those alone, such as
+    # the convex solver's Gram matrix, is then computed once. None: not shared.
+    dates_key: Hashable | None = field(default=None, compare=False, repr=False)
 
     @property
     def additive(self) -> bool:
