@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dropcast_cli import stack
-from dropcast_cli.procs import StackError
-
 ENVIRONMENTS = ("local", "dev", "prod")
 BUCKET_ROLES = ("input", "staging", "output")
 SERVICES = ("ingest", "forecast")
@@ -123,6 +120,11 @@ def gcloud_config_project(environ: Mapping[str, str]) -> str | None:
 
 def local(home: Path | None = None) -> Target:
     """The running local stack (``dropcast up``)."""
+    # Imported here: the stack's modules (provisioning, the pipeline's
+    # definition) cost every other command, ``dropcast forecast`` too, their import.
+    from dropcast_cli import stack
+    from dropcast_cli.procs import StackError
+
     try:
         info = stack.read(home)
     except StackError as err:

@@ -16,7 +16,6 @@ import io
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 SCHEMA = pa.schema(
     [
@@ -61,6 +60,8 @@ def to_parquet(frame: pd.DataFrame) -> bytes:
     ordered = frame[[*COLUMNS, *regressors]]
     if ordered["series_id"].isna().any() or not is_ordered(ordered):
         ordered = ordered.sort_values(["series_id", "ds"], kind="stable")
+    import pyarrow.parquet as pq  # here: only a Parquet output pays for its import
+
     sink = io.BytesIO()
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for low in range(0, max(len(ordered), 1), ROW_GROUP):
@@ -92,6 +93,8 @@ def is_ordered(frame: pd.DataFrame) -> bool:
 
 def from_parquet(data: bytes) -> pd.DataFrame:
     """Read canonical Parquet bytes back into a frame."""
+    import pyarrow.parquet as pq
+
     table = pq.read_table(io.BytesIO(data))
     frame: pd.DataFrame = table.to_pandas()
     frame["series_id"] = frame["series_id"].astype(str)

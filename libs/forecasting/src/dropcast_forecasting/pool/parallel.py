@@ -114,10 +114,10 @@ def worker_peak_rss_mib() -> dict[int, float]:
 
 
 def _import_chart() -> None:
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure  # noqa: F401
-
     import dropcast_forecasting.render.chart  # noqa: F401 - imported for later
+    from dropcast_forecasting.render.agg import agg_classes
+
+    agg_classes()
 
 
 def render_chart_offloaded(

@@ -90,9 +90,9 @@ def render_chart(
     options: ChartOptions | None = None,
 ) -> bytes:
     """PNG bytes of history (canonical: series_id, ds, y) and forecast (FORECAST_COLUMNS)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from dropcast_forecasting.render.agg import agg_classes
 
+    Figure, FigureCanvasAgg = agg_classes()  # noqa: N806 - the classes, under their names
     options = options or ChartOptions()
     shown = largest_series(canonical)
     total = int(canonical["series_id"].nunique())

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from dropcast_common.safety import safe_csv_cell
 
@@ -55,6 +54,8 @@ def table_to_csv(frame: pd.DataFrame) -> bytes:
 
 def to_parquet(forecast: pd.DataFrame) -> bytes:
     """Parquet with ``series_id`` always present: a machine format keeps one schema."""
+    import pyarrow.parquet as pq  # here: only output_parquet pays for its import
+
     table = pa.Table.from_pandas(forecast, preserve_index=False)
     sink = io.BytesIO()
     # Dictionary-encode the text columns only (series ids repeat; floats hardly
