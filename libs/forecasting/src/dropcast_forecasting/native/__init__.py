@@ -4,14 +4,16 @@ Prophet fits a MAP estimate of one Stan program (``prophet/stan/prophet.stan``).
 This package holds that program's log density term for term
 (:mod:`.stan`), two solvers for it (:mod:`.convex` for linear and flat
 growth with additive terms, where for a fixed noise scale the problem is a
-lasso; :mod:`.general` with analytic gradients for multiplicative terms),
-Prophet's feature construction on numpy arrays (:mod:`.design`) and its
-prediction and interval simulation (:mod:`.forecast`). :mod:`.backend`
-plugs the solver into Prophet itself (its ``IStanBackend`` interface) for
-configurations the array path does not build (holidays), and hands logistic
-growth (no native gradient yet) and any solve that does not converge to
-cmdstan. :mod:`.agreement` measures the distance to cmdstan on a series
-(log posteriors and forecasts), for the tests and benchmark B1.
+lasso; :mod:`.general`, L-BFGS-B with analytic gradients, for
+multiplicative terms and logistic growth, whose trend and its gradient
+through Prophet's offset recursion are :mod:`.logistic`'s), Prophet's
+feature construction on numpy arrays (:mod:`.design`) and its prediction
+and interval simulation (:mod:`.forecast`). :mod:`.backend` plugs the
+solver into Prophet itself (its ``IStanBackend`` interface) for
+configurations the array path does not build (holidays, logistic growth),
+and hands any solve that does not converge to cmdstan. :mod:`.agreement`
+measures the distance to cmdstan on a series (log posteriors and
+forecasts), for the tests and benchmarks B1.
 
 Array-level API, for callers that have numpy arrays rather than frames:
 :func:`dropcast_forecasting.native.forecast.fit` and
