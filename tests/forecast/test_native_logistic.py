@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from tests.forecast import native_cases
 
-from dropcast_forecasting.native import agreement, general, logistic
-from dropcast_forecasting.native.stan import LOGISTIC, Point, StanData, log_posterior
+from dropcast_forecasting.native import agreement, gauss_newton, general, logistic, solver
+from dropcast_forecasting.native.stan import LOGISTIC, Point, StanData, log_posterior, trend
 
 SAMPLE = native_cases.logistic_sample()
 
@@ -61,6 +61,44 @@ def test_the_logistic_gradient_is_the_objectives_derivative(name: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["logistic-floor", "logistic-monthly-saturating"])
+def test_the_logistic_jacobian_is_the_trends_derivative(name: str) -> None:
+    """Forward accumulation through the offsets against central differences of the trend."""
+    data = stan_data(name)
+    n_changes = len(data.t_change)
+    rng = np.random.default_rng(5)
+    delta = rng.choice([-1.0, 1.0], n_changes) * rng.uniform(0.05, 0.5, n_changes)
+    params = np.concatenate([[3.0, 0.3], delta])
+    point = Point(3.0, 0.3, delta, np.zeros(data.X.shape[1]), 1.0)
+    evaluate = logistic.jacobian_model(data)
+    value, jacobian = evaluate(3.0, 0.3, delta)
+    np.testing.assert_allclose(value, trend(data, point), rtol=1e-12)
+    numeric = np.empty_like(jacobian)
+    for i in range(len(params)):
+        up, down = params.copy(), params.copy()
+        up[i] += 1e-6
+        down[i] -= 1e-6
+        upper = evaluate(up[0], up[1], up[2:])[0]
+        lower = evaluate(down[0], down[1], down[2:])[0]
+        numeric[:, i] = (upper - lower) / 2e-6
+    np.testing.assert_allclose(jacobian, numeric, rtol=1e-5, atol=1e-6 * np.abs(numeric).max())
+
+
+def test_a_gauss_newton_solve_that_stops_short_is_finished_by_lbfgs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = stan_data("logistic-multiplicative")
+    start = Point(1.0, 0.5, np.zeros(len(data.t_change)), np.zeros(data.X.shape[1]), 1.0)
+    full = solver.solve(data, start)
+    assert full.method == "gauss-newton"
+    assert full.converged
+    monkeypatch.setattr(gauss_newton, "_MAX_STEPS", 2)
+    finished = solver.solve(data, start)
+    assert finished.method == "lbfgs"
+    assert finished.converged
+    assert finished.log_posterior == pytest.approx(full.log_posterior, abs=1e-4)
+
+
 def test_native_logistic_optima_are_at_least_cmdstans_and_forecasts_agree() -> None:
     results = [agreement.compare(*case) for case in SAMPLE]
     for r in results:
@@ -90,7 +128,7 @@ def test_a_logistic_warm_start_ends_at_the_cold_optimum() -> None:
 def test_a_logistic_solve_that_does_not_converge_is_fitted_by_cmdstan_and_reported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from dropcast_forecasting.native import backend, solver
+    from dropcast_forecasting.native import backend
     from dropcast_forecasting.series import SeriesTask, forecast_series
 
     def stalled(data: StanData, start: Point) -> solver.Solution:
@@ -105,7 +143,7 @@ def test_a_logistic_solve_that_does_not_converge_is_fitted_by_cmdstan_and_report
     outcome = forecast_series(task, params)
     why = outcome.result.engine_fallback
     assert why is not None
-    assert "lbfgs solver stopped after 10000 iterations" in why
+    assert "gauss-newton solver stopped after 10000 iterations" in why
     assert "backtest refit" in why
     assert outcome.forecast is not None
     assert np.isfinite(outcome.forecast["prediction"]).all()

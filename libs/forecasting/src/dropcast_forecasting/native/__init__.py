@@ -2,11 +2,12 @@
 
 Prophet fits a MAP estimate of one Stan program (``prophet/stan/prophet.stan``).
 This package holds that program's log density term for term
-(:mod:`.stan`), two solvers for it (:mod:`.convex` for linear and flat
+(:mod:`.stan`), three solvers for it (:mod:`.convex` for linear and flat
 growth with additive terms, where for a fixed noise scale the problem is a
-lasso; :mod:`.general`, L-BFGS-B with analytic gradients, for
-multiplicative terms and logistic growth, whose trend and its gradient
-through Prophet's offset recursion are :mod:`.logistic`'s), Prophet's
+lasso; :mod:`.gauss_newton` for logistic growth, a lasso on the linearised
+mean at each step; :mod:`.general`, L-BFGS-B with analytic gradients, for
+multiplicative terms and to finish a logistic solve Gauss-Newton does not;
+the logistic trend, its Jacobian and gradient are :mod:`.logistic`'s), Prophet's
 feature construction on numpy arrays (:mod:`.design`) and its prediction
 and interval simulation (:mod:`.forecast`). :mod:`.backend` plugs the
 solver into Prophet itself (its ``IStanBackend`` interface) for

@@ -1,5 +1,5 @@
-"""MAP by L-BFGS-B with analytic gradients, for what is not convex (multiplicative terms,
-logistic growth).
+"""MAP by L-BFGS-B with analytic gradients, for what is not convex: multiplicative terms,
+and logistic growth where :mod:`.gauss_newton` stops short.
 
 The Laplace prior on the changepoint deltas is not differentiable at zero;
 writing delta = u - v with u, v >= 0 makes the objective smooth under

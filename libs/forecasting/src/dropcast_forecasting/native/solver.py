@@ -11,11 +11,11 @@ from typing import Literal
 
 import numpy as np
 
-from dropcast_forecasting.native import convex, general, logistic
+from dropcast_forecasting.native import convex, gauss_newton, general, logistic
 from dropcast_forecasting.native.stan import FLAT, LINEAR, LOGISTIC, Point, StanData, log_posterior
 from dropcast_forecasting.native.threads import single_blas_thread
 
-Method = Literal["convex", "lbfgs"]
+Method = Literal["convex", "lbfgs", "gauss-newton"]
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,28 @@ def solve(data: StanData, start: Point) -> Solution:
     """The MAP estimate of Prophet's model for ``data`` from ``start``.
 
     Exact (:mod:`.convex`) for linear or flat growth with additive terms;
-    L-BFGS-B (:mod:`.general`) with multiplicative terms or a logistic trend.
+    proximal Gauss-Newton (:mod:`.gauss_newton`) for logistic growth, which
+    hands a solve it does not finish to L-BFGS-B from its best point;
+    L-BFGS-B (:mod:`.general`) for linear or flat growth with multiplicative terms.
     """
     if not supported(data):
         raise ValueError(f"no native solver for trend_indicator {data.trend_indicator}")
     single_blas_thread()
     method: Method
-    if data.additive and data.trend_indicator != LOGISTIC:
+    if data.trend_indicator == LOGISTIC:
+        point, converged, iterations = gauss_newton.solve(
+            data, start, logistic.jacobian_model(data)
+        )
+        method = "gauss-newton"
+        if not converged:
+            point, converged, more = general.solve(data, point, logistic.trend_model(data))
+            method, iterations = "lbfgs", iterations + more
+        lp = log_posterior(data, point)
+    elif data.additive:
         point, converged, iterations, lp = convex.solve(data, start)
         method = "convex"
     else:
-        trend = (
-            logistic.trend_model(data)
-            if data.trend_indicator == LOGISTIC
-            else general.piecewise_linear(data)
-        )
-        point, converged, iterations = general.solve(data, start, trend)
+        point, converged, iterations = general.solve(data, start, general.piecewise_linear(data))
         method = "lbfgs"
         if data.trend_indicator == FLAT:
             point = Point(0.0, point.m, np.zeros_like(point.delta), point.beta, point.sigma_obs)
