@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dropcast_forecasting.native.gauss_newton import JacobianModel
+from dropcast_forecasting.native.gauss_newton import Jacobian, JacobianModel
 from dropcast_forecasting.native.general import Pullback, TrendModel
 from dropcast_forecasting.native.stan import (
     StanData,
@@ -76,7 +76,7 @@ def offset_adjoint(
 
 
 def jacobian_model(data: StanData) -> JacobianModel:
-    """For ``data``'s times and capacities: (k, m, delta) -> the trend and its Jacobian.
+    """For ``data``'s times and capacities: (k, m, delta) -> the trend and its Jacobian (lazily).
 
     Columns k, m, then each delta. The offsets' derivatives go forward
     through the recursion (an (S + 1, S + 2) matrix: S <= 25), and each
@@ -90,22 +90,26 @@ def jacobian_model(data: StanData) -> JacobianModel:
     d_rates[:, 0] = 1.0
     d_rates[:, 2:] = np.tril(np.ones((S + 1, S)), -1)
 
-    def evaluate(k: float, m: float, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(k: float, m: float, delta: np.ndarray) -> tuple[np.ndarray, Jacobian]:
         rates = segment_rates(k, delta)
         offsets = logistic_offsets(rates, m, t_change)
-        d_offsets = np.zeros((S + 1, S + 2))
-        d_offsets[0, 1] = 1.0
-        for s in range(S):
-            ratio = rates[s] / rates[s + 1]
-            d_ratio = (d_rates[s] - ratio * d_rates[s + 1]) / rates[s + 1]
-            d_offsets[s + 1] = ratio * d_offsets[s] - (t_change[s] - offsets[s]) * d_ratio
         rate, since = rates[segment], t - offsets[segment]
         share = inv_logit(rate * since)
         trend = cap * share
-        slope = trend * (1 - share)
-        jacobian = slope[:, None] * (
-            since[:, None] * d_rates[segment] - rate[:, None] * d_offsets[segment]
-        )
+
+        def jacobian() -> np.ndarray:
+            d_offsets = np.zeros((S + 1, S + 2))
+            d_offsets[0, 1] = 1.0
+            for s in range(S):
+                ratio = rates[s] / rates[s + 1]
+                d_ratio = (d_rates[s] - ratio * d_rates[s + 1]) / rates[s + 1]
+                d_offsets[s + 1] = ratio * d_offsets[s] - (t_change[s] - offsets[s]) * d_ratio
+            slope = trend * (1 - share)
+            out: np.ndarray = slope[:, None] * (
+                since[:, None] * d_rates[segment] - rate[:, None] * d_offsets[segment]
+            )
+            return out
+
         return trend, jacobian
 
     return evaluate
