@@ -51,3 +51,62 @@ def sample() -> list[tuple[str, pd.DataFrame, str, Params]]:
     )
     cases.append(("flexible", b1, "D", quiet.model_copy(update={"changepoint_prior_scale": 0.5})))
     return cases
+
+
+def saturating(n: int, midpoint: float, width: float, level: float) -> np.ndarray:
+    """An S-curve from near 0 to ``level``, its midpoint at step ``midpoint``."""
+    curve: np.ndarray = level / (1 + np.exp(-(np.arange(n) - midpoint) / width))
+    return curve
+
+
+def logistic_sample() -> list[tuple[str, pd.DataFrame, str, Params]]:
+    """Logistic growth: a cap above the data, saturating series, a floor, settings."""
+    rng = np.random.default_rng(21)
+    quiet = Params(uncertainty_samples=0, growth="logistic", cap=1.0)
+    cases: list[tuple[str, pd.DataFrame, str, Params]] = []
+    daily = pd.date_range("2021-01-01", periods=3 * 365, freq="D")
+    for i, values in enumerate(series_values(2, 3 * 365, seed=5)):
+        cap = {"cap": 1.3 * float(values.max())}
+        cases.append((f"logistic-b1-{i}", frame(daily, values), "D", quiet.model_copy(update=cap)))
+    days = pd.date_range("2022-01-01", periods=600, freq="D")
+    weekly = np.sin(2 * np.pi * np.arange(600) / 7)
+    rising = saturating(600, 250, 60, 300) + 10 * weekly + rng.normal(0, 3, 600)
+    at_cap = quiet.model_copy(update={"cap": 320.0})
+    cases.append(("logistic-daily-saturating", frame(days, rising), "D", at_cap))
+    for scale in (0.01, 0.5):
+        cases.append(
+            (
+                f"logistic-daily-cps-{scale}",
+                frame(days, rising),
+                "D",
+                at_cap.model_copy(update={"changepoint_prior_scale": scale}),
+            )
+        )
+    seasonal = (saturating(600, 300, 80, 250) + 20) * (1 + 0.1 * weekly)
+    seasonal = seasonal + rng.normal(0, 2, 600)
+    multiplicative = {"cap": 300.0, "seasonality_mode": "multiplicative"}
+    cases.append(
+        (
+            "logistic-multiplicative",
+            frame(days, seasonal),
+            "D",
+            quiet.model_copy(update=multiplicative),
+        )
+    )
+    floored = 60 + saturating(600, 200, 50, 200) + 5 * weekly + rng.normal(0, 2, 600)
+    bounds = {"cap": 280.0, "floor": 50.0}
+    cases.append(("logistic-floor", frame(days, floored), "D", quiet.model_copy(update=bounds)))
+    months = pd.date_range("2010-01-01", periods=120, freq="MS")
+    t = np.arange(120)
+    monthly = (
+        saturating(120, 50, 12, 1000) + 40 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 15, 120)
+    )
+    cases.append(
+        (
+            "logistic-monthly-saturating",
+            frame(months, monthly),
+            "MS",
+            quiet.model_copy(update={"cap": 1100.0, "horizon": 12}),
+        )
+    )
+    return cases

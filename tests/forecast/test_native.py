@@ -155,13 +155,15 @@ def test_a_solve_that_does_not_converge_is_fitted_by_cmdstan(
     assert np.isfinite(frame["prediction"]).all()
 
 
-def test_logistic_growth_is_fitted_by_cmdstan_through_the_native_backend(make_series: Any) -> None:
+def test_logistic_growth_is_solved_natively_through_prophet(make_series: Any) -> None:
     history = make_series(periods=200)[["ds", "y"]]
     params = Params(growth="logistic", cap=400.0, uncertainty_samples=0)
     model = fit_prophet(history, params)
-    assert model.stan_backend.fell_back
+    assert not model.stan_backend.fell_back
+    assert model.stan_backend.solution.method == "gauss-newton"
     frame = predict_prophet(model, future_dates(history["ds"].iloc[-1], "D", 5), params)
     assert np.isfinite(frame["prediction"]).all()
+    assert (frame["prediction"] < 400.0 + 30).all()  # the cap plus a seasonal swing
 
 
 def test_holidays_are_solved_natively_at_least_as_well_as_by_cmdstan(make_series: Any) -> None:

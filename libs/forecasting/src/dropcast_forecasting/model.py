@@ -6,9 +6,10 @@ parameter from :class:`~dropcast_common.params.Params`.
 
 ``params.engine`` says who solves the fit. ``native`` (the default): the
 same model solved in this process (:mod:`dropcast_forecasting.native`),
-on arrays when the model has no holidays (country or custom), else inside Prophet through its
-backend interface; a fit the native solver cannot solve or does not
-converge on is fitted by cmdstan instead (logged). ``cmdstan``: Prophet's
+on arrays for linear or flat growth without holidays (country or custom),
+else (logistic growth, holidays) inside Prophet through its backend
+interface; a fit the native solver does not converge on is fitted by
+cmdstan instead (logged, and named by :func:`engine_fallback`). ``cmdstan``: Prophet's
 own optimiser, as the original project ran it. Callers see one interface:
 :func:`fit_prophet` returns a model that :func:`predict_prophet`,
 :func:`warm_start_init` and :func:`started_warm` take, whichever engine
@@ -195,7 +196,7 @@ def fit_prophet(
     model = build_prophet(params, uncertainty_samples=uncertainty_samples)
     if isinstance(history, History):
         history = history.frame
-    frame = _with_bounds(history[["ds", "y", *(params.regressors or ())]], params)
+    frame = with_bounds(history[["ds", "y", *(params.regressors or ())]], params)
     if init is not None:
         model.fit(frame, init=dict(init), **stan_options)
     else:
@@ -222,8 +223,15 @@ def fitted_params(ds: np.ndarray, params: Params) -> Params:
 
 
 def engine_fallback(model: Any) -> str | None:
-    """Why cmdstan fitted ``model`` although the native engine was asked for (else None)."""
-    return getattr(model, "native_fallback", None)
+    """Why cmdstan fitted ``model`` although the native engine was asked for (else None).
+
+    Either the array path's solve or, for a model Prophet built (holidays,
+    logistic growth), the native backend's inside Prophet did not converge.
+    """
+    why: str | None = getattr(model, "native_fallback", None)
+    if why is None:
+        why = getattr(getattr(model, "stan_backend", None), "fallback_reason", None)
+    return why
 
 
 def predict_point(
@@ -282,7 +290,7 @@ def predict_columns(
             "prediction_lower": forecast.lower,
             "prediction_upper": forecast.upper,
         }
-    future = _with_bounds(pd.DataFrame({"ds": pd.DatetimeIndex(dates)}), params)
+    future = with_bounds(pd.DataFrame({"ds": pd.DatetimeIndex(dates)}), params)
     for j, name in enumerate(params.regressors or ()):
         if regressors is None:
             raise ValueError("this model has regressors: their values at the dates are needed")
@@ -394,7 +402,7 @@ def _cmdstan_version() -> str:
     return str(CmdStanPyBackend.CMDSTAN_VERSION)
 
 
-def _with_bounds(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+def with_bounds(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """Add the cap and floor columns logistic growth needs (no-op otherwise)."""
     if params.growth != "logistic":
         return frame

@@ -14,7 +14,13 @@ import pandas as pd
 
 from dropcast_common.params import Params
 from dropcast_forecasting.calendar import future_dates
-from dropcast_forecasting.model import build_prophet, fit_prophet, fitted_params, predict_prophet
+from dropcast_forecasting.model import (
+    build_prophet,
+    fit_prophet,
+    fitted_params,
+    predict_prophet,
+    with_bounds,
+)
 from dropcast_forecasting.native.forecast import NativeFit
 from dropcast_forecasting.native.stan import Point, StanData, log_posterior
 
@@ -56,7 +62,7 @@ def cmdstan_fit(history: pd.DataFrame, params: Params) -> tuple[Any, StanData]:
         return fit(init, data, **kwargs)
 
     model.stan_backend.fit = record
-    model.fit(history[["ds", "y", *(params.regressors or ())]].copy())
+    model.fit(with_bounds(history[["ds", "y", *(params.regressors or ())]].copy(), params))
     return model, StanData.from_prophet(seen[0])
 
 
@@ -70,4 +76,5 @@ def compare(name: str, history: pd.DataFrame, frequency: str, params: Params) ->
     lp_native = log_posterior(data, Point.from_mapping(mine.params))
     lp_cmdstan = log_posterior(data, Point.from_mapping(model.params))
     difference = float(np.mean(np.abs(ours - theirs)) / np.mean(np.abs(theirs)))
-    return Agreement(name, lp_native, lp_cmdstan, difference, isinstance(mine, NativeFit))
+    native = isinstance(mine, NativeFit) or not mine.stan_backend.fell_back
+    return Agreement(name, lp_native, lp_cmdstan, difference, native)

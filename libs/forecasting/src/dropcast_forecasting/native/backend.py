@@ -2,9 +2,10 @@
 
 For the models the array path does not build (holidays, logistic growth),
 Prophet still prepares the data; this backend then solves the MAP in
-process instead of running cmdstan. Where no native solver applies
-(logistic growth) or it does not converge, it hands the same call to the
-cmdstan backend it was given, and says so (``fell_back``).
+process instead of running cmdstan. Where the solve does not converge, it
+hands the same call to the cmdstan backend it was given, and says so
+(``fell_back``, and why in ``fallback_reason``, which the report shows as
+the series' ``engine_fallback``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _backend_class() -> type:
     class NativeBackend(IStanBackend):
         started_warm = False
         fell_back = False
+        fallback_reason: str | None = None
         solution: Solution | None = None
 
         def __init__(self, cmdstan: Callable[[], Any]) -> None:
@@ -62,11 +64,11 @@ def _backend_class() -> type:
                 if solution.converged:
                     self.solution = solution
                     return solution.point.as_params()
-                log.warning(
-                    "native %s solve did not converge after %d iterations; fitting with cmdstan",
-                    solution.method,
-                    solution.iterations,
-                )
+                why = f"{solution.method} solver stopped after {solution.iterations} iterations"
+                log.warning("native solve did not converge (%s); fitting with cmdstan", why)
+                self.fallback_reason = f"native solver did not converge ({why}); fitted by cmdstan"
+            else:
+                self.fallback_reason = "no native solver for this model; fitted by cmdstan"
             self.fell_back = True
             backend = self._cmdstan()
             if not self.started_warm:

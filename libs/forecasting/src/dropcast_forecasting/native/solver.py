@@ -7,15 +7,15 @@ callers fall back to cmdstan when it did not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
-from dropcast_forecasting.native import convex, general
+from dropcast_forecasting.native import convex, gauss_newton, general, logistic
 from dropcast_forecasting.native.stan import FLAT, LINEAR, LOGISTIC, Point, StanData, log_posterior
+from dropcast_forecasting.native.threads import single_blas_thread
 
-Method = Literal["convex", "lbfgs"]
+Method = Literal["convex", "lbfgs", "gauss-newton"]
 
 
 @dataclass(frozen=True)
@@ -30,36 +30,38 @@ class Solution:
 
 
 def supported(data: StanData) -> bool:
-    """Whether a native solver exists for this model (not logistic growth yet)."""
-    return data.trend_indicator in (LINEAR, FLAT)
+    """Whether a native solver exists for this model: linear, flat and logistic growth."""
+    return data.trend_indicator in (LINEAR, FLAT, LOGISTIC)
 
 
 def solve(data: StanData, start: Point) -> Solution:
-    """The MAP estimate of Prophet's model for ``data`` from ``start``."""
-    if data.trend_indicator == LOGISTIC:
-        raise NotImplementedError("logistic growth is fitted by cmdstan")
+    """The MAP estimate of Prophet's model for ``data`` from ``start``.
+
+    Exact (:mod:`.convex`) for linear or flat growth with additive terms;
+    proximal Gauss-Newton (:mod:`.gauss_newton`) for logistic growth, which
+    hands a solve it does not finish to L-BFGS-B from its best point;
+    L-BFGS-B (:mod:`.general`) for linear or flat growth with multiplicative terms.
+    """
+    if not supported(data):
+        raise ValueError(f"no native solver for trend_indicator {data.trend_indicator}")
     single_blas_thread()
     method: Method
-    if data.additive:
+    if data.trend_indicator == LOGISTIC:
+        point, converged, iterations = gauss_newton.solve(
+            data, start, logistic.jacobian_model(data)
+        )
+        method = "gauss-newton"
+        if not converged:
+            point, converged, more = general.solve(data, point, logistic.trend_model(data))
+            method, iterations = "lbfgs", iterations + more
+        lp = log_posterior(data, point)
+    elif data.additive:
         point, converged, iterations, lp = convex.solve(data, start)
         method = "convex"
     else:
-        point, converged, iterations = general.solve(data, start)
+        point, converged, iterations = general.solve(data, start, general.piecewise_linear(data))
         method = "lbfgs"
         if data.trend_indicator == FLAT:
             point = Point(0.0, point.m, np.zeros_like(point.delta), point.beta, point.sigma_obs)
         lp = log_posterior(data, point)
     return Solution(point, converged and np.isfinite(lp), method, iterations, lp)
-
-
-@lru_cache(maxsize=1)
-def single_blas_thread() -> None:
-    """Limit this process's BLAS to one thread, once.
-
-    The matrices here are a few dozen columns wide: a second BLAS thread
-    saves nothing and, spinning while it waits for work, doubled and more
-    the CPU time of a fit (measured). Pool workers are one per CPU already.
-    """
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")

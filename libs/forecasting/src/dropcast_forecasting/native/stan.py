@@ -113,23 +113,52 @@ def changepoint_matrix(t: np.ndarray, t_change: np.ndarray) -> np.ndarray:
     return (t[:, None] >= t_change[None, :]).astype("float64")
 
 
+def inv_logit(z: np.ndarray) -> np.ndarray:
+    """Stan's ``inv_logit`` without overflow: exp of minus |z| only, on either side of 0."""
+    e = np.exp(-np.abs(z))
+    out: np.ndarray = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return out
+
+
+def segment_rates(k: float, delta: np.ndarray) -> np.ndarray:
+    """The growth rate in each of the S + 1 segments between changepoints (``k_s``)."""
+    return np.concatenate(([k], k + np.cumsum(delta)))
+
+
+def logistic_offsets(rates: np.ndarray, m: float, t_change: np.ndarray) -> np.ndarray:
+    """The logistic trend's offset in each segment: m plus ``logistic_gamma``'s running sum.
+
+    At changepoint s the rate goes from ``rates[s]`` to ``rates[s + 1]``; the
+    offset moves so that ``rate * (t_change[s] - offset)``, hence the trend,
+    is the same on both sides (the program's recursion, in its order).
+    """
+    offsets = [m]
+    previous = m
+    k_s = rates.tolist()
+    for s, t_s in enumerate(t_change.tolist()):
+        previous = previous + (t_s - previous) * (1 - k_s[s] / k_s[s + 1])
+        offsets.append(previous)
+    return np.array(offsets)
+
+
+def segments(t: np.ndarray, t_change: np.ndarray) -> np.ndarray:
+    """The segment of each time: how many changepoints are at or before it (a row sum of A)."""
+    return np.searchsorted(t_change, t, side="right")
+
+
 def trend(data: StanData, point: Point) -> np.ndarray:
     """The scaled trend at the data's times (the program's transformed parameter)."""
     if data.trend_indicator == FLAT:
         return np.full(len(data.t), point.m)
-    A = changepoint_matrix(data.t, data.t_change)
     out: np.ndarray
     if data.trend_indicator == LINEAR:
+        A = changepoint_matrix(data.t, data.t_change)
         out = (point.k + A @ point.delta) * data.t + (point.m + A @ (-data.t_change * point.delta))
         return out
-    k_s = np.concatenate(([point.k], point.k + np.cumsum(point.delta)))
-    gamma = np.zeros(len(data.t_change))
-    m_pr = point.m
-    for i, t_s in enumerate(data.t_change):
-        gamma[i] = (t_s - m_pr) * (1 - k_s[i] / k_s[i + 1])
-        m_pr += gamma[i]
-    rate = point.k + A @ point.delta
-    out = data.cap / (1 + np.exp(-rate * (data.t - (point.m + A @ gamma))))
+    rates = segment_rates(point.k, point.delta)
+    segment = segments(data.t, data.t_change)
+    offsets = logistic_offsets(rates, point.m, data.t_change)
+    out = data.cap * inv_logit(rates[segment] * (data.t - offsets[segment]))
     return out
 
 
