@@ -62,6 +62,19 @@ def test_the_logistic_gradient_is_the_objectives_derivative(name: str) -> None:
     )
 
 
+def test_a_rate_of_zero_is_a_wall_for_the_solvers_not_a_crash() -> None:
+    data = stan_data("logistic-floor")
+    n_changes, n_features = len(data.t_change), data.X.shape[1]
+    delta = np.zeros(n_changes)
+    delta[3] = -0.5  # the rate from the fourth changepoint on: 0.5 - 0.5
+    point = Point(0.5, 0.3, delta, np.zeros(n_features), 0.1)
+    assert np.isnan(log_posterior(data, point))
+    x = np.concatenate([[0.5, 0.3], np.zeros(n_changes), -delta, np.zeros(n_features), [0.1]])
+    value, gradient = general.objective(data, logistic.trend_model(data))(x)
+    assert value == np.inf
+    assert not gradient.any()
+
+
 @pytest.mark.parametrize("name", ["logistic-floor", "logistic-monthly-saturating"])
 def test_the_logistic_jacobian_is_the_trends_derivative(name: str) -> None:
     """Forward accumulation through the offsets against central differences of the trend."""
