@@ -1,4 +1,5 @@
-"""Logistic growth in the native engine: Prophet's density, its gradient, cmdstan's optima.
+"""Logistic growth in the native engine: Prophet's density, its gradient, cmdstan's optima
+(and, for every non-convex model, Gauss-Newton handing an unfinished solve to L-BFGS-B).
 
 Correctness is measured against cmdstan on a fixed sample
 (``native_cases.logistic_sample``): the native optimum's log posterior is at
@@ -61,6 +62,19 @@ def test_the_logistic_gradient_is_the_objectives_derivative(name: str) -> None:
     )
 
 
+def test_a_rate_of_zero_is_a_wall_for_the_solvers_not_a_crash() -> None:
+    data = stan_data("logistic-floor")
+    n_changes, n_features = len(data.t_change), data.X.shape[1]
+    delta = np.zeros(n_changes)
+    delta[3] = -0.5  # the rate from the fourth changepoint on: 0.5 - 0.5
+    point = Point(0.5, 0.3, delta, np.zeros(n_features), 0.1)
+    assert np.isnan(log_posterior(data, point))
+    x = np.concatenate([[0.5, 0.3], np.zeros(n_changes), -delta, np.zeros(n_features), [0.1]])
+    value, gradient = general.objective(data, logistic.trend_model(data))(x)
+    assert value == np.inf
+    assert not gradient.any()
+
+
 @pytest.mark.parametrize("name", ["logistic-floor", "logistic-monthly-saturating"])
 def test_the_logistic_jacobian_is_the_trends_derivative(name: str) -> None:
     """Forward accumulation through the offsets against central differences of the trend."""
@@ -85,10 +99,16 @@ def test_the_logistic_jacobian_is_the_trends_derivative(name: str) -> None:
     np.testing.assert_allclose(jacobian, numeric, rtol=1e-5, atol=1e-6 * np.abs(numeric).max())
 
 
+@pytest.mark.parametrize("growth", ["logistic", "linear"])
 def test_a_gauss_newton_solve_that_stops_short_is_finished_by_lbfgs(
-    monkeypatch: pytest.MonkeyPatch,
+    growth: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = stan_data("logistic-multiplicative")
+    if growth == "logistic":
+        data = stan_data("logistic-multiplicative")
+    else:
+        _, history, _, params = next(c for c in native_cases.sample() if c[0] == "multiplicative")
+        data = agreement.cmdstan_fit(history, params)[1]
+        assert not data.additive
     start = Point(1.0, 0.5, np.zeros(len(data.t_change)), np.zeros(data.X.shape[1]), 1.0)
     full = solver.solve(data, start)
     assert full.method == "gauss-newton"

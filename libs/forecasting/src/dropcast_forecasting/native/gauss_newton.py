@@ -1,4 +1,4 @@
-"""MAP by proximal Gauss-Newton steps, for the logistic trend: each step a lasso solved exactly.
+"""Proximal Gauss-Newton for a mean that is not linear: each step a lasso solved exactly.
 
 Linearised around the current point, the mean is linear in the parameters,
 and the negative log density for the current noise scale becomes the lasso
@@ -7,8 +7,10 @@ dozen columns square): its solution is the next point. A step that does
 not lower the true density is damped (Levenberg-Marquardt: a ridge towards
 the current point, in the units of each parameter's curvature) until it
 does; the noise scale then takes its closed form, as in :mod:`.convex`.
-On the logistic sample this reaches cmdstan's optimum or a better one in
-7 to 30 steps where L-BFGS-B took hundreds of iterations (measured).
+On the logistic sample this reaches the optimum L-BFGS-B reaches (above
+cmdstan's) in 6 to 41 steps where L-BFGS-B took 43 to 759 iterations, and
+with multiplicative seasonality in 4 to 6 steps against 163 to 999
+(measured): 10 to 20 times less CPU.
 
 It stops when the first-order optimality conditions hold: every gradient
 component, in units of its curvature, below :data:`KKT_TOLERANCE` (a

@@ -1,5 +1,5 @@
-"""MAP by L-BFGS-B with analytic gradients, for what is not convex: multiplicative terms,
-and logistic growth where :mod:`.gauss_newton` stops short.
+"""MAP by L-BFGS-B with analytic gradients, for what is not convex (multiplicative terms,
+logistic growth) where :mod:`.gauss_newton` stops short; and the linear trends' models.
 
 The Laplace prior on the changepoint deltas is not differentiable at zero;
 writing delta = u - v with u, v >= 0 makes the objective smooth under
@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dropcast_forecasting.native.convex import best_sigma2
+from dropcast_forecasting.native.gauss_newton import Jacobian, JacobianModel
 from dropcast_forecasting.native.stan import FLAT, K_M_SCALE, SIGMA_SCALE, Point, StanData
 from dropcast_forecasting.native.threads import single_blas_thread
 
@@ -32,12 +33,33 @@ _RESTARTS = 4
 _OPTIONS = {"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30}
 
 
+def ramps(data: StanData) -> np.ndarray:
+    """(T, S): the ramp each changepoint adds to a linear trend, t - t_change once past it."""
+    t = data.t
+    after = t[:, None] >= data.t_change[None, :]
+    out: np.ndarray = np.where(after, t[:, None] - data.t_change[None, :], 0.0)
+    return out
+
+
+def linear_jacobian_model(data: StanData) -> JacobianModel:
+    """Linear or flat growth for :mod:`.gauss_newton`: the trend and its (constant) Jacobian."""
+    trend_model = piecewise_linear(data)
+    t = data.t
+    jacobian = np.column_stack([t, np.ones_like(t), ramps(data)])
+    if data.trend_indicator == FLAT:
+        jacobian[:, [0, *range(2, jacobian.shape[1])]] = 0.0  # m alone moves a flat trend
+
+    def evaluate(k: float, m: float, delta: np.ndarray) -> tuple[np.ndarray, Jacobian]:
+        return trend_model(k, m, delta)[0], lambda: jacobian
+
+    return evaluate
+
+
 def piecewise_linear(data: StanData) -> TrendModel:
     """Linear growth (``linear_trend``), or flat growth (``flat_trend``: m alone)."""
     t = data.t
     S = len(data.t_change)
-    after = t[:, None] >= data.t_change[None, :]
-    changes = np.where(after, t[:, None] - data.t_change[None, :], 0.0)
+    changes = ramps(data)
 
     if data.trend_indicator == FLAT:
 

@@ -38,30 +38,28 @@ def solve(data: StanData, start: Point) -> Solution:
     """The MAP estimate of Prophet's model for ``data`` from ``start``.
 
     Exact (:mod:`.convex`) for linear or flat growth with additive terms;
-    proximal Gauss-Newton (:mod:`.gauss_newton`) for logistic growth, which
-    hands a solve it does not finish to L-BFGS-B from its best point;
-    L-BFGS-B (:mod:`.general`) for linear or flat growth with multiplicative terms.
+    otherwise (multiplicative terms, logistic growth) proximal Gauss-Newton
+    (:mod:`.gauss_newton`), and L-BFGS-B (:mod:`.general`) from its best
+    point when it stops short.
     """
     if not supported(data):
         raise ValueError(f"no native solver for trend_indicator {data.trend_indicator}")
     single_blas_thread()
     method: Method
-    if data.trend_indicator == LOGISTIC:
-        point, converged, iterations = gauss_newton.solve(
-            data, start, logistic.jacobian_model(data)
-        )
-        method = "gauss-newton"
-        if not converged:
-            point, converged, more = general.solve(data, point, logistic.trend_model(data))
-            method, iterations = "lbfgs", iterations + more
-        lp = log_posterior(data, point)
-    elif data.additive:
+    if data.additive and data.trend_indicator != LOGISTIC:
         point, converged, iterations, lp = convex.solve(data, start)
-        method = "convex"
+        return Solution(point, converged and np.isfinite(lp), "convex", iterations, lp)
+    if data.trend_indicator == LOGISTIC:
+        jacobian_model, trend_model = logistic.jacobian_model(data), logistic.trend_model(data)
     else:
-        point, converged, iterations = general.solve(data, start, general.piecewise_linear(data))
-        method = "lbfgs"
-        if data.trend_indicator == FLAT:
-            point = Point(0.0, point.m, np.zeros_like(point.delta), point.beta, point.sigma_obs)
-        lp = log_posterior(data, point)
+        jacobian_model = general.linear_jacobian_model(data)
+        trend_model = general.piecewise_linear(data)
+    point, converged, iterations = gauss_newton.solve(data, start, jacobian_model)
+    method = "gauss-newton"
+    if not converged:
+        point, converged, more = general.solve(data, point, trend_model)
+        method, iterations = "lbfgs", iterations + more
+    if data.trend_indicator == FLAT:
+        point = Point(0.0, point.m, np.zeros_like(point.delta), point.beta, point.sigma_obs)
+    lp = log_posterior(data, point)
     return Solution(point, converged and np.isfinite(lp), method, iterations, lp)

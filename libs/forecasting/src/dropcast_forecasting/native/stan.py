@@ -130,12 +130,15 @@ def logistic_offsets(rates: np.ndarray, m: float, t_change: np.ndarray) -> np.nd
 
     At changepoint s the rate goes from ``rates[s]`` to ``rates[s + 1]``; the
     offset moves so that ``rate * (t_change[s] - offset)``, hence the trend,
-    is the same on both sides (the program's recursion, in its order).
+    is the same on both sides (the program's recursion, in its order). A
+    rate of exactly 0 has no such offset: NaN from there on, as in Stan.
     """
     offsets = [m]
     previous = m
     k_s = rates.tolist()
     for s, t_s in enumerate(t_change.tolist()):
+        if k_s[s + 1] == 0:
+            return np.array(offsets + [np.nan] * (len(k_s) - len(offsets)))
         previous = previous + (t_s - previous) * (1 - k_s[s] / k_s[s + 1])
         offsets.append(previous)
     return np.array(offsets)
