@@ -237,8 +237,13 @@ def _steps_a_year(ds: np.ndarray) -> bool:
     whose every step is under 365 days is never yearly or coarser, and
     inferring it (a tenth of a native fit) cannot change the answer.
     """
-    stamps = np.sort(np.asarray(ds, dtype="datetime64[ns]").view("int64"))
-    return len(stamps) > 1 and int(np.diff(stamps).max()) >= _YEAR_NS
+    stamps = np.asarray(ds, dtype="datetime64[ns]").view("int64")
+    if len(stamps) < 2:
+        return False
+    steps = np.diff(stamps)
+    if steps.min() < 0:  # not in order: the steps between the sorted stamps
+        steps = np.diff(np.sort(stamps))
+    return int(steps.max()) >= _YEAR_NS
 
 
 def predict_prophet(
