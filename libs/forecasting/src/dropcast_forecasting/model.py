@@ -1,4 +1,4 @@
-"""Prophet for one series: build, fit, predict. Pure: frames in, frames out.
+"""Prophet for one series: build, fit, predict. Pure: frames or arrays in, frames or arrays out.
 
 The default model is the original project's (Prophet with its defaults), so
 hyndsight reproduces its published forecast. Every other behaviour is a
@@ -12,7 +12,9 @@ converge on is fitted by cmdstan instead (logged). ``cmdstan``: Prophet's
 own optimiser, as the original project ran it. Callers see one interface:
 :func:`fit_prophet` returns a model that :func:`predict_prophet`,
 :func:`warm_start_init` and :func:`started_warm` take, whichever engine
-fitted it.
+fitted it. A series' own path (:mod:`dropcast_forecasting.series`) hands
+in a :class:`History` of arrays and reads :func:`predict_columns`: on the
+native engine no DataFrame is built at all.
 """
 
 from __future__ import annotations
