@@ -20,7 +20,8 @@ native engine no DataFrame is built at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.metadata import version
@@ -264,15 +265,34 @@ def predict_prophet(
     return pd.DataFrame(predict_columns(model, dates, params, regressors))
 
 
+@contextmanager
+def global_seed(seed: int) -> Iterator[None]:
+    """Seed numpy's global RNG (Prophet samples intervals from it), then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def predict_columns(
     model: Any,
     dates: pd.DatetimeIndex | np.ndarray,
     params: Params,
     regressors: np.ndarray | None = None,
+    seed: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """:func:`predict_prophet`'s columns as arrays: no frame at all on the native engine."""
+    """:func:`predict_prophet`'s columns as arrays: no frame at all on the native engine.
+
+    With ``seed`` the interval draws as if numpy's global generator had just
+    been seeded with it (:func:`global_seed`), and leaves that generator as it was.
+    """
+    if seed is not None and not isinstance(model, native.NativeFit):
+        with global_seed(seed):
+            return predict_columns(model, dates, params, regressors)
     if isinstance(model, native.NativeFit):
-        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors)
+        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors, seed)
         return {
             "date": forecast.ds,
             "prediction": forecast.yhat,
