@@ -20,8 +20,9 @@ import numpy as np
 V = TypeVar("V")
 
 
-# What one memo may hold in arrays: a few years of daily features are a few hundred KB.
-MAX_BYTES = 64 << 20
+# What one memo may hold in arrays: a few years of daily features are a few hundred KB,
+# ten years of hourly ones about 40 MB (not kept: recomputed per fit, as before).
+MAX_BYTES = 32 << 20
 
 
 class Memo(Generic[V]):
