@@ -1,10 +1,17 @@
-"""The native interval's shortcuts compute exactly what numpy's general routines do."""
+"""The native interval's shortcuts compute exactly what numpy's general routines do and
+draw exactly what the seeded global generator would."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
 
+from dropcast_common.params import Params
+from dropcast_forecasting.calendar import future_dates
+from dropcast_forecasting.model import fit_prophet
+from dropcast_forecasting.native import forecast as native
 from dropcast_forecasting.native.forecast import percentiles, running_sum
 
 
@@ -28,3 +35,18 @@ def test_running_sums_are_numpys_cumsum() -> None:
     running_sum(mat)
     running_sum(mat)
     np.testing.assert_array_equal(mat, expected)
+
+
+def test_a_seeded_prediction_draws_as_from_the_seeded_global_generator(make_series: Any) -> None:
+    history = make_series(periods=400)[["ds", "y"]]
+    model = fit_prophet(history, Params(uncertainty_samples=200))
+    assert isinstance(model, native.NativeFit)
+    dates = future_dates(history["ds"].iloc[-1], "D", 28).to_numpy()
+    np.random.seed(7)
+    expected = model.predict(dates)
+    np.random.seed(99)
+    seeded = model.predict(dates, seed=7)
+    np.testing.assert_array_equal(seeded.lower, expected.lower)
+    np.testing.assert_array_equal(seeded.upper, expected.upper)
+    assert np.random.random() == np.random.RandomState(99).random()  # the global one untouched
+    assert not np.array_equal(model.predict(dates, seed=8).lower, expected.lower)

@@ -7,6 +7,8 @@ over as arrays fits exactly as the same history as a frame.
 
 from __future__ import annotations
 
+import threading
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -139,3 +141,22 @@ def test_a_memo_keeps_the_most_recently_used_within_its_budget() -> None:
     roomy.get("huge", lambda: make("huge", 101))
     roomy.get("b", lambda: make("b", 60))
     assert made[-3:] == ["b", "huge", "huge"]
+
+
+def test_a_memo_shared_by_threads_returns_each_key_its_value() -> None:
+    shared = memo.Memo[np.ndarray](4, max_bytes=4 * 80)
+    wrong: list[int] = []
+
+    def work(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        for key in rng.integers(0, 12, 2_000).tolist():
+            if shared.get(key, partial(np.full, 10, key))[0] != key:
+                wrong.append(key)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    assert len(shared) <= 4

@@ -42,6 +42,7 @@ def future_dates(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeInde
     return dates[dates > last][:horizon]
 
 
+@lru_cache(maxsize=64)
 def season_length(freq: str) -> int:
     """Observations per seasonal cycle: the lag of the seasonal naive method.
 
@@ -93,10 +94,14 @@ def without_impossible_seasonality(freq: str, params: Params) -> Params:
     two years; with one value a year (or fewer) there is no within-year
     pattern to fit, and the Fourier terms only alias onto the trend.
     """
-    if params.yearly_seasonality != "auto":
-        return params
-    offset = frequencies.to_offset_or_error(freq)
-    first = pd.Timestamp("2001-01-01") + offset  # on the calendar, then one step further
-    if (first + offset) - first >= pd.Timedelta(days=365):
+    if params.yearly_seasonality == "auto" and _yearly_or_coarser(freq):
         return params.model_copy(update={"yearly_seasonality": False})
     return params
+
+
+@lru_cache(maxsize=64)
+def _yearly_or_coarser(freq: str) -> bool:
+    """Whether a step of ``freq`` spans a year or more (asked once per series: cached)."""
+    offset = frequencies.to_offset_or_error(freq)
+    first = pd.Timestamp("2001-01-01") + offset  # on the calendar, then one step further
+    return bool((first + offset) - first >= pd.Timedelta(days=365))

@@ -11,6 +11,7 @@ not kept by the dozen.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -20,14 +21,18 @@ import numpy as np
 V = TypeVar("V")
 
 
-# What one memo may hold in arrays: a few years of daily features are a few hundred KB.
-MAX_BYTES = 64 << 20
+# What one memo may hold in arrays: a few years of daily features are a few hundred KB,
+# ten years of hourly ones about 40 MB (not kept: recomputed per fit, as before).
+MAX_BYTES = 32 << 20
 
 
 class Memo(Generic[V]):
     """Values by key, the ``size`` most recently used kept, their arrays at most ``max_bytes``.
 
-    A value too large for the budget alone is returned and not kept.
+    A value too large for the budget alone is returned and not kept. Safe
+    across threads (a service may forecast two requests in one process);
+    two threads missing the same key at once both make it, and the values
+    are equal.
     """
 
     def __init__(self, size: int, max_bytes: int = MAX_BYTES) -> None:
@@ -35,29 +40,33 @@ class Memo(Generic[V]):
         self._max_bytes = max_bytes
         self._bytes = 0
         self._values: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._lock = threading.Lock()
         _ALL.append(self)
 
     def get(self, key: Hashable, make: Callable[[], V]) -> V:
         """The value stored under ``key``, made by ``make()`` (and stored) on a miss."""
-        try:
-            self._values.move_to_end(key)
-            return self._values[key][0]
-        except KeyError:
-            pass
-        value = make()
+        with self._lock:
+            stored = self._values.get(key)
+            if stored is not None:
+                self._values.move_to_end(key)
+                return stored[0]
+        value = make()  # outside the lock: a miss of one key does not hold up the others
         weight = _weight(value)
         if weight > self._max_bytes:
             return value
-        self._values[key] = (value, weight)
-        self._bytes += weight
-        while len(self._values) > self._size or self._bytes > self._max_bytes:
-            self._bytes -= self._values.popitem(last=False)[1][1]
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = (value, weight)
+                self._bytes += weight
+            while len(self._values) > self._size or self._bytes > self._max_bytes:
+                self._bytes -= self._values.popitem(last=False)[1][1]
         return value
 
     def clear(self) -> None:
         """Forget every value."""
-        self._values.clear()
-        self._bytes = 0
+        with self._lock:
+            self._values.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._values)

@@ -1,4 +1,4 @@
-"""Prophet for one series: build, fit, predict. Pure: frames in, frames out.
+"""Prophet for one series: build, fit, predict. Pure: frames or arrays in, frames or arrays out.
 
 The default model is the original project's (Prophet with its defaults), so
 hyndsight reproduces its published forecast. Every other behaviour is a
@@ -13,13 +13,16 @@ cmdstan instead (logged, and named by :func:`engine_fallback`). ``cmdstan``: Pro
 own optimiser, as the original project ran it. Callers see one interface:
 :func:`fit_prophet` returns a model that :func:`predict_prophet`,
 :func:`warm_start_init` and :func:`started_warm` take, whichever engine
-fitted it.
+fitted it. A series' own path (:mod:`dropcast_forecasting.series`) hands
+in a :class:`History` of arrays and reads :func:`predict_columns`: on the
+native engine no DataFrame is built at all.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.metadata import version
@@ -255,8 +258,13 @@ def _steps_a_year(ds: np.ndarray) -> bool:
     whose every step is under 365 days is never yearly or coarser, and
     inferring it (a tenth of a native fit) cannot change the answer.
     """
-    stamps = np.sort(np.asarray(ds, dtype="datetime64[ns]").view("int64"))
-    return len(stamps) > 1 and int(np.diff(stamps).max()) >= _YEAR_NS
+    stamps = np.asarray(ds, dtype="datetime64[ns]").view("int64")
+    if len(stamps) < 2:
+        return False
+    steps = np.diff(stamps)
+    if steps.min() < 0:  # not in order: the steps between the sorted stamps
+        steps = np.diff(np.sort(stamps))
+    return int(steps.max()) >= _YEAR_NS
 
 
 def predict_prophet(
@@ -275,15 +283,34 @@ def predict_prophet(
     return pd.DataFrame(predict_columns(model, dates, params, regressors))
 
 
+@contextmanager
+def global_seed(seed: int) -> Iterator[None]:
+    """Seed numpy's global RNG (Prophet samples intervals from it), then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def predict_columns(
     model: Any,
     dates: pd.DatetimeIndex | np.ndarray,
     params: Params,
     regressors: np.ndarray | None = None,
+    seed: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """:func:`predict_prophet`'s columns as arrays: no frame at all on the native engine."""
+    """:func:`predict_prophet`'s columns as arrays: no frame at all on the native engine.
+
+    With ``seed`` the interval draws as if numpy's global generator had just
+    been seeded with it (:func:`global_seed`), and leaves that generator as it was.
+    """
+    if seed is not None and not isinstance(model, native.NativeFit):
+        with global_seed(seed):
+            return predict_columns(model, dates, params, regressors)
     if isinstance(model, native.NativeFit):
-        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors)
+        forecast = model.predict(np.asarray(dates, dtype="datetime64[ns]"), regressors, seed)
         return {
             "date": forecast.ds,
             "prediction": forecast.yhat,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,6 +44,7 @@ from dropcast_forecasting.model import (
     History,
     engine_fallback,
     fit_prophet,
+    global_seed,
     predict_columns,
     predict_point,
     started_warm,
@@ -106,15 +107,9 @@ def series_seed(series_id: str) -> int:
     return int.from_bytes(hashlib.sha256(series_id.encode()).digest()[:4], "big")
 
 
-@contextmanager
-def seeded(series_id: str) -> Iterator[None]:
-    """Seed numpy's global RNG (Prophet samples intervals from it), then restore it."""
-    state = np.random.get_state()
-    np.random.seed(series_seed(series_id))
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
+def seeded(series_id: str) -> AbstractContextManager[None]:
+    """Seed numpy's global RNG from the series id (Prophet samples from it), then restore it."""
+    return global_seed(series_seed(series_id))
 
 
 def forecast_series(task: SeriesTask, params: Params) -> SeriesOutcome:
@@ -416,8 +411,7 @@ def _prophet(
     if (why := engine_fallback(model)) is not None:
         fallbacks.append(why)
     fitted = time.perf_counter()
-    with seeded(task.series_id):
-        frame = predict_columns(model, dates, params, future)
+    frame = predict_columns(model, dates, params, future, seed=series_seed(task.series_id))
     timings["fit"] = fitted - started
     timings["predict"] = time.perf_counter() - fitted
     if not np.isfinite(frame["prediction"]).all():

