@@ -169,9 +169,30 @@ def render_chart(
             fontsize=8,
             frameon=False,
         )
+    return _png(figure)
+
+
+def _png(figure: Any) -> bytes:
+    """The figure drawn and encoded as an opaque RGB PNG, at zlib level 3.
+
+    ``savefig`` writes RGBA, but the figure's white background leaves every
+    pixel opaque: without the alpha channel the PNG has the same pixels, is
+    9 % smaller and encodes a fifth faster (B1's chart). Level 3 instead of
+    zlib's 6: half the encoding time, 13 % larger.
+    """
+    import matplotlib
+    from PIL import Image, PngImagePlugin
+
+    figure.canvas.draw()
+    rgba = np.asarray(figure.canvas.buffer_rgba())
+    height, width = rgba.shape[:2]
+    image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    info = PngImagePlugin.PngInfo()  # what savefig writes
+    info.add_text(
+        "Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    )
     buffer = io.BytesIO()
-    # zlib level 3 instead of 6: the PNG encodes in half the time, 13 % larger.
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
+    image.save(buffer, format="png", compress_level=3, dpi=(figure.dpi, figure.dpi), pnginfo=info)
     return buffer.getvalue()
 
 
