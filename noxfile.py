@@ -18,6 +18,8 @@ nox.options.sessions = ["lint", "test"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+# The workspace members' source trees (what an editable install imports from).
+WORKSPACE_SOURCES = [str(ROOT / name) for name in ("libs", "apps", "services", "bench")]
 
 
 def install_workspace(session: nox.Session, *groups: str, compile_bytecode: bool = False) -> None:
@@ -27,7 +29,10 @@ def install_workspace(session: nox.Session, *groups: str, compile_bytecode: bool
     and the service image (UV_COMPILE_BYTECODE) do: a benchmark's child
     processes then import as a user's installation would, not compiling
     every module from source on each start (2-5 CPU-s per process where
-    PYTHONDONTWRITEBYTECODE is set).
+    PYTHONDONTWRITEBYTECODE is set). uv compiles what it installs, which
+    leaves out the workspace's own members (editable: their sources stay
+    where they are), so their sources are compiled here too (0.2 CPU-s of
+    every ``dropcast forecast`` otherwise).
     """
     args = ["uv", "sync", "--frozen", "--all-packages", "--no-default-groups"]
     if compile_bytecode:
@@ -39,6 +44,8 @@ def install_workspace(session: nox.Session, *groups: str, compile_bytecode: bool
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         silent=True,
     )
+    if compile_bytecode:
+        session.run("python", "-m", "compileall", "-q", *WORKSPACE_SOURCES, silent=True)
 
 
 @nox.session(python=PYTHON)

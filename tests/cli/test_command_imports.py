@@ -24,6 +24,8 @@ NOT_FOR_FORECAST = (
     "dropcast_cli.jobs",
     "dropcast_cli.submit",
     "dropcast_common.pipeline",
+    "dropcast_cli.deploy.plan",
+    "dropcast_cli.deploy.release",
     "dropcast_common.storage",
     "google.cloud.storage",
     "google.cloud.pubsub",

@@ -20,7 +20,8 @@ from deploy_support import (
 )
 
 from dropcast_cli.deploy.errors import PlanError
-from dropcast_cli.deploy.plan import DeployTarget, Plan, PromoteMode, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.modes import PromoteMode
+from dropcast_cli.deploy.plan import DeployTarget, Plan, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 from dropcast_cli.deploy.runner import execute, show
 

@@ -25,7 +25,8 @@ from plan_support import (
     var_args,
 )
 
-from dropcast_cli.deploy.plan import DeployTarget, PromoteMode, plan_deploy_dev, plan_promote
+from dropcast_cli.deploy.modes import PromoteMode
+from dropcast_cli.deploy.plan import DeployTarget, plan_deploy_dev, plan_promote
 from dropcast_cli.deploy.release import Release
 
 TARGET = DeployTarget(project=PROJECT, region=REGION)

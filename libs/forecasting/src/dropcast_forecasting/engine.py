@@ -19,6 +19,7 @@ import pandas as pd
 from dropcast_common import frequency as frequencies
 from dropcast_common.errors import InputError
 from dropcast_common.params import Params
+from dropcast_common.table import is_ordered
 from dropcast_forecasting.explain import components_wanted
 from dropcast_forecasting.model import check_holidays_country
 from dropcast_forecasting.pool import parallel
@@ -140,23 +141,60 @@ def build_tasks(
     previous: Mapping[str, Carried],
 ) -> list[SeriesTask]:
     """One task per series, in series_id order; compact numpy arrays, cheap to send to a worker."""
-    tasks = []
     names = list(params.regressors or ())
+    return [
+        SeriesTask(
+            series_id=sid,
+            ds=ds,
+            y=y,
+            frequency=params.frequency or _valid_frequency(frequencies.get(sid)),
+            previous=previous.get(sid),
+            regressors=regressors,
+        )
+        for sid, ds, y, regressors in _series_arrays(canonical, names)
+    ]
+
+
+SeriesArrays = tuple[str, np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _series_arrays(canonical: pd.DataFrame, names: list[str]) -> list[SeriesArrays]:
+    """Each series' id, dates, values and regressors, by series_id, each by date.
+
+    A canonical table comes sorted (ingest and normalise sort it): its
+    columns then become arrays once and each series is a slice of them,
+    instead of a frame per series (a fifth of a millisecond each, 0.05 CPU-s
+    for B1's 200 series). Any other table is grouped and sorted here.
+    """
+    ids = canonical["series_id"]
+    codes, uniques = pd.factorize(ids)
+    if len(codes) and codes.min() >= 0 and is_ordered(canonical):
+        # Copies: a task owns its arrays (an in-process fit must not write into the table).
+        ds = canonical["ds"].to_numpy(dtype="datetime64[ns]", copy=True)
+        y = canonical["y"].to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        extra = canonical[names].to_numpy(dtype="float64", copy=True) if names else None
+        starts = [0, *(np.flatnonzero(np.diff(codes)) + 1).tolist(), len(codes)]
+        return [
+            (
+                str(sid),
+                ds[low:high],
+                y[low:high],
+                None if extra is None else extra[low:high],
+            )
+            for sid, low, high in zip(uniques, starts[:-1], starts[1:], strict=True)
+        ]
+    out: list[SeriesArrays] = []
     for series_id, group in canonical.groupby("series_id", sort=True):
         ordered = group if group["ds"].is_monotonic_increasing else group.sort_values("ds")
-        sid = str(series_id)
-        regressors = ordered[names].to_numpy(dtype="float64") if names else None
-        tasks.append(
-            SeriesTask(
-                series_id=sid,
-                ds=ordered["ds"].to_numpy(dtype="datetime64[ns]"),
-                y=ordered["y"].to_numpy(dtype="float64", na_value=np.nan),
-                frequency=params.frequency or _valid_frequency(frequencies.get(sid)),
-                previous=previous.get(sid),
-                regressors=regressors,
+        out.append(
+            (
+                str(series_id),
+                ordered["ds"].to_numpy(dtype="datetime64[ns]"),
+                ordered["y"].to_numpy(dtype="float64", na_value=np.nan),
+                ordered[names].to_numpy(dtype="float64") if names else None,
             )
         )
-    return tasks
+    return out
 
 
 def _valid_frequency(freq: str | None) -> str | None:

@@ -18,24 +18,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from dropcast_cli import exits
-from dropcast_cli.deploy import placeholders, preflight
+from dropcast_cli.deploy import preflight
 from dropcast_cli.deploy.errors import DeployError, PlanError, PreflightError
-from dropcast_cli.deploy.plan import (
-    DEFAULT_CANARY_PERCENT,
-    DeployTarget,
-    Plan,
-    PromoteMode,
-    plan_deploy_dev,
-    plan_promote,
-)
-from dropcast_cli.deploy.release import load_release
-from dropcast_cli.deploy.runner import Executor, execute, show
-from dropcast_cli.targets import project_of
+from dropcast_cli.deploy.modes import DEFAULT_CANARY_PERCENT, PromoteMode
+
+if TYPE_CHECKING:
+    # Imported where a deploy runs: their release models cost every other
+    # command, ``dropcast forecast`` too, their import (see deploy.modes).
+    from dropcast_cli.deploy.placeholders import StandIns
+    from dropcast_cli.deploy.plan import DeployTarget, Plan
+    from dropcast_cli.deploy.runner import Executor
 
 DEFAULT_REGION = "europe-west1"
 DRY_RUN_PROJECT = "<DROPCAST_PROJECT>"
@@ -93,8 +90,12 @@ def find_root(start: Path) -> Path:
 
 def build_plan(
     request: Request, root: Path, target: DeployTarget, git_sha: str
-) -> tuple[Plan, placeholders.StandIns | None]:
+) -> tuple[Plan, StandIns | None]:
     """The plan the request asks for (pure, given the release files), and its stand-ins."""
+    from dropcast_cli.deploy import placeholders
+    from dropcast_cli.deploy.plan import plan_deploy_dev, plan_promote
+    from dropcast_cli.deploy.release import load_release
+
     if request.command == "deploy-dev":
         current = load_release(root, "dev")
         return plan_deploy_dev(git_sha=git_sha, target=target, current=current), None
@@ -125,6 +126,11 @@ def head_sha(root: Path) -> str | None:
 
 def run(request: Request, machine: Machine | None = None, out: TextIO | None = None) -> int:
     """Carry out a request; returns the exit code (:mod:`dropcast_cli.exits`)."""
+    from dropcast_cli.deploy import placeholders
+    from dropcast_cli.deploy.plan import DeployTarget
+    from dropcast_cli.deploy.runner import execute, show
+    from dropcast_cli.targets import project_of
+
     machine = machine or Machine()
     environment = machine.environment or preflight.default_environment()
     out = out or sys.stdout
@@ -173,6 +179,8 @@ def run(request: Request, machine: Machine | None = None, out: TextIO | None = N
 
 def _approved(plan: Plan, root: Path, out: TextIO, machine: Machine) -> bool:
     """Show the plan and ask; a run nobody can confirm needs --yes."""
+    from dropcast_cli.deploy.runner import show
+
     show(plan, root, out)
     out.flush()
     answer = machine.ask(f"\nRun these {len(plan.commands)} commands now?")

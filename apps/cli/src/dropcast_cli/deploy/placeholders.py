@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from dropcast_cli.deploy.plan import DeployTarget, Plan, PromoteMode, plan_promote, revision_name
+from dropcast_cli.deploy.modes import PromoteMode
+from dropcast_cli.deploy.plan import DeployTarget, Plan, plan_promote, revision_name
 from dropcast_cli.deploy.release import SERVICES, Release
 
 # A registry path the release model accepts (lower case, no brackets); shown as the real one.

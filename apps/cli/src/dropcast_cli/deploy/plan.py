@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dropcast_cli.deploy.errors import PlanError
+from dropcast_cli.deploy.modes import DEFAULT_CANARY_PERCENT, PromoteMode
 from dropcast_cli.deploy.release import (
     SERVICES,
     Release,
@@ -28,10 +29,7 @@ from dropcast_cli.deploy.release import (
 )
 
 PLACEHOLDER = re.compile(r"<<([a-z_]+)>>")
-DEFAULT_CANARY_PERCENT = 10
 REPOSITORY = "dropcast"
-
-PromoteMode = Literal["canary", "finish", "rollback"]
 
 
 @dataclass(frozen=True)

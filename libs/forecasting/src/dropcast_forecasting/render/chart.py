@@ -148,6 +148,7 @@ def render_chart(
             ax.set_title(titles[index], fontsize=_TITLE_POINTS, parse_math=False, y=1.0)
     for ax in [*axes[len(shown) :], *below[len(shown) :]]:
         ax.set_visible(False)
+    _pin_empty_axis_labels([*axes[: len(shown)], *below[: len(shown)]])
     heading = title or "dropcast forecast"
     if total > len(shown):
         heading += f" — {len(shown)} largest of {total} series"
@@ -168,9 +169,30 @@ def render_chart(
             fontsize=8,
             frameon=False,
         )
+    return _png(figure)
+
+
+def _png(figure: Any) -> bytes:
+    """The figure drawn and encoded as an opaque RGB PNG, at zlib level 3.
+
+    ``savefig`` writes RGBA, but the figure's white background leaves every
+    pixel opaque: without the alpha channel the PNG has the same pixels, is
+    9 % smaller and encodes a fifth faster (B1's chart). Level 3 instead of
+    zlib's 6: half the encoding time, 13 % larger.
+    """
+    import matplotlib
+    from PIL import Image, PngImagePlugin
+
+    figure.canvas.draw()
+    rgba = np.asarray(figure.canvas.buffer_rgba())
+    height, width = rgba.shape[:2]
+    image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    info = PngImagePlugin.PngInfo()  # what savefig writes
+    info.add_text(
+        "Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    )
     buffer = io.BytesIO()
-    # zlib level 3 instead of 6: the PNG encodes in half the time, 13 % larger.
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
+    image.save(buffer, format="png", compress_level=3, dpi=(figure.dpi, figure.dpi), pnginfo=info)
     return buffer.getvalue()
 
 
@@ -285,6 +307,21 @@ def _style_axes(ax: Any, *, dense: bool) -> None:
     ax.xaxis.get_offset_text().set_fontsize(8)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=8)
+
+
+def _pin_empty_axis_labels(axes: Any) -> None:
+    """Keep matplotlib from placing axis labels the panels don't have.
+
+    At draw time it places every axis label clear of the tick labels of
+    the axis and of its siblings, measuring each of them: a sixth of the
+    chart's drawing, spent on the date axes (never labelled) and the value
+    axes of all but the first column. A fixed position for an empty label
+    skips that and draws the same pixels.
+    """
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.get_label_text():
+                axis.set_label_coords(0.5, 0.5)
 
 
 def _margins(
