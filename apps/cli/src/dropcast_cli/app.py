@@ -10,6 +10,7 @@ here, so ``dropcast --help`` lists every command.
 from __future__ import annotations
 
 import gc
+import os
 import shlex
 import time
 from pathlib import Path
@@ -199,4 +200,9 @@ GC_THRESHOLDS = (10_000, 50, 100)
 def main() -> None:
     """Console entry point."""
     gc.set_threshold(*GC_THRESHOLDS)
+    # Before numpy is imported: OpenBLAS would start a thread per CPU at its
+    # import (0.05 CPU-s), which the fits never use (native.solver limits
+    # BLAS to one thread; the pool runs one worker per CPU). A user's own
+    # setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     app()
