@@ -6,6 +6,9 @@ shape its model (``dropcast_forecasting.native.agreement.compare``'s arguments).
 
 from __future__ import annotations
 
+import statistics
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -110,3 +113,16 @@ def logistic_sample() -> list[tuple[str, pd.DataFrame, str, Params]]:
         )
     )
     return cases
+
+
+def assert_agree(results: list[Any]) -> None:
+    """The issue's bar on agreement.compare results: every fit native, no native optimum
+    below cmdstan's, forecasts within 0.5 % (median) and 2 % (worst) unless native is better."""
+    for r in results:
+        print(f"{r.name}: lp native - cmdstan {r.lp_native - r.lp_cmdstan:+.4f}, "
+              f"forecast difference {100 * r.difference:.3f} %")  # fmt: skip
+        assert r.native, r.name
+        assert not r.native_worse, r.name
+    assert statistics.median(r.difference for r in results) <= 0.005
+    for r in results:
+        assert r.difference <= 0.02 or r.native_better, r.name

@@ -27,7 +27,7 @@ _SCRIPT = textwrap.dedent(
 
 
     class Later(Line2D):  # defined after the import: documented as usual
-        pass
+        'A Line2D subclass made after the import.'
 
 
     figure = Figure(figsize=(2, 1))

@@ -23,19 +23,29 @@ from dropcast_forecasting.native.stan import (
     segments,
 )
 
+_Evaluated = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _logistic(
+    data: StanData, segment: np.ndarray, k: float, m: float, delta: np.ndarray
+) -> _Evaluated:
+    """The trend at (k, m, delta) and what its derivatives reuse: each segment's rate and
+    offset, then per time its rate, time since its offset, logistic share and trend."""
+    rates = segment_rates(k, delta)
+    offsets = logistic_offsets(rates, m, data.t_change)
+    rate, since = rates[segment], data.t - offsets[segment]
+    share = inv_logit(rate * since)
+    return rates, offsets, rate, since, share, data.cap * share
+
 
 def trend_model(data: StanData) -> TrendModel:
     """For ``data``'s times and capacities: (k, m, delta) -> the trend and its pullback."""
-    t, cap, t_change = data.t, data.cap, data.t_change
+    t, t_change = data.t, data.t_change
     segment = segments(t, t_change)
     n_segments = len(t_change) + 1
 
     def evaluate(k: float, m: float, delta: np.ndarray) -> tuple[np.ndarray, Pullback]:
-        rates = segment_rates(k, delta)
-        offsets = logistic_offsets(rates, m, t_change)
-        rate, since = rates[segment], t - offsets[segment]
-        share = inv_logit(rate * since)
-        trend = cap * share
+        rates, offsets, rate, since, share, trend = _logistic(data, segment, k, m, delta)
         slope = trend * (1 - share)  # d trend / d (rate * since)
 
         def pullback(d_trend: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -82,7 +92,7 @@ def jacobian_model(data: StanData) -> JacobianModel:
     through the recursion (an (S + 1, S + 2) matrix: S <= 25), and each
     time's row is its segment's: d trend = slope * ((t - m_s) d k_s - k_s d m_s).
     """
-    t, cap, t_change = data.t, data.cap, data.t_change
+    t, t_change = data.t, data.t_change
     S = len(t_change)
     segment = segments(t, t_change)
     # rates[j] = k + delta[0] + ... + delta[j - 1]: constant derivatives
@@ -91,11 +101,7 @@ def jacobian_model(data: StanData) -> JacobianModel:
     d_rates[:, 2:] = np.tril(np.ones((S + 1, S)), -1)
 
     def evaluate(k: float, m: float, delta: np.ndarray) -> tuple[np.ndarray, Jacobian]:
-        rates = segment_rates(k, delta)
-        offsets = logistic_offsets(rates, m, t_change)
-        rate, since = rates[segment], t - offsets[segment]
-        share = inv_logit(rate * since)
-        trend = cap * share
+        rates, offsets, rate, since, share, trend = _logistic(data, segment, k, m, delta)
 
         def jacobian() -> np.ndarray:
             d_offsets = np.zeros((S + 1, S + 2))
