@@ -231,8 +231,11 @@ def _ratios(label: str, mine: Measured, base: Measured, n: int) -> list[Check]:
 
 
 def _agreement_checks(label: str, agreed: Any) -> list[Check]:
-    where = f"{agreed['worst_series']}; native optimum below cmdstan's: "
-    where += f"{agreed['native_worse']} of {agreed['series']}"
+    """The issue's bars: median and worst difference where the optima tie; no native
+    optimum below cmdstan's. The worst difference of all is reported beside them:
+    it is where cmdstan stopped short and the native optimum is higher."""
+    worst = f"worst of all {100 * agreed['worst_difference']:.3f} % ({agreed['worst_series']}"
+    worst += ", native optimum higher)" if agreed["worst_native_better"] else ")"
     return [
         Check(
             f"{label}native vs cmdstan forecast difference, median over series",
@@ -240,8 +243,7 @@ def _agreement_checks(label: str, agreed: Any) -> list[Check]:
             "%",
             "<=",
             0.5,
-            f"worst {100 * agreed['worst_difference']:.3f} % ({agreed['worst_series']}); "
-            f"fell back to cmdstan: {len(agreed['fell_back_to_cmdstan'])}",
+            f"{worst}; fell back to cmdstan: {len(agreed['fell_back_to_cmdstan'])}",
             "the same fit by cmdstan",
         ),
         Check(
@@ -254,12 +256,12 @@ def _agreement_checks(label: str, agreed: Any) -> list[Check]:
             "the same fit by cmdstan",
         ),
         Check(
-            f"{label}native vs cmdstan forecast difference, worst series of all",
-            100 * agreed["worst_difference"],
-            "%",
+            f"{label}series whose native optimum is below cmdstan's (log posterior)",
+            float(agreed["native_worse"]),
+            "",
             "<=",
-            2.0,
-            where + (" (native optimum higher there)" if agreed["worst_native_better"] else ""),
+            0.0,
+            f"of {agreed['series']}; {worst}",
             "the same fit by cmdstan",
         ),
     ]

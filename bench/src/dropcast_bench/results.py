@@ -64,7 +64,10 @@ def fmt(value: float, unit: str) -> str:
     if math.isnan(value):
         return "n/a"
     if unit == "%":
-        return f"{value:.1f} %"
+        # Agreement figures are hundredths of a percent: 0.0 % would hide them.
+        return f"{value:.2f} %" if abs(value) < 10 else f"{value:.1f} %"
+    if unit == "":
+        return f"{value:g}"
     if unit == "x":
         return f"{value:.2f}x"
     return f"{value:.2f} {unit}"
