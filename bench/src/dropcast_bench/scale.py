@@ -34,6 +34,8 @@ class Scale:
     horizon: int = 28
     # B1's agreement on the project's corpus: its first this many series (None: all).
     b1_corpus_series: int | None = None
+    # B1: runs of the headline command and its components twin (the median counts).
+    b1_repeats: int = 3
 
 
 FULL = Scale(
@@ -62,6 +64,7 @@ FULL = Scale(
 QUICK = Scale(
     quick=True,
     b1_corpus_series=2,
+    b1_repeats=1,
     b1_series=3,
     b1_days=120,
     b1_m3_series=3,
