@@ -413,11 +413,14 @@ def _agree(series: list[tuple[str, Any, str, int]]) -> dict[str, Any]:
 
 
 def forecast_variant(variant: str, source: Path, outdir: Path, horizon: int) -> None:
-    """The one-shot path with every series' backtest switched off (a what-if).
+    """The headline command with every series' backtest switched off (a what-if).
 
-    The pool's workers are forked from this process, so they inherit the patch.
+    Run through the command's own entry point, as ``dropcast forecast`` is;
+    the pool's workers are forked from this process, so they inherit the patch.
     """
-    from dropcast_cli import oneshot
+    import sys
+
+    from dropcast_cli.app import main as dropcast
     from dropcast_forecasting import series
 
     if variant != "no-backtest":
@@ -427,9 +430,13 @@ def forecast_variant(variant: str, source: Path, outdir: Path, horizon: int) -> 
         return None, "switched off by the benchmark"
 
     setattr(series, "_backtest", no_backtest)  # noqa: B010 - a deliberate what-if patch
-    result = oneshot.run(source, outdir, [f"horizon={horizon}", "model=prophet"])
-    if not result.ok:
-        raise SystemExit(f"forecast failed: {result.error}")
+    sys.argv = ["dropcast", "forecast", str(source), "-o", str(outdir)]
+    sys.argv += ["-p", f"horizon={horizon}", "-p", "model=prophet"]
+    try:
+        dropcast()
+    except SystemExit as done:
+        if done.code:
+            raise SystemExit(f"forecast failed with exit code {done.code}") from done
 
 
 def main(argv: list[str] | None = None) -> None:
