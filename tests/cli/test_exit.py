@@ -1,7 +1,7 @@
 """``dropcast`` leaves its heap out of the interpreter's last collections, and still cleans up.
 
 The shutdown's garbage collections walked every object a ``dropcast
-forecast`` still held: 0.35 of B1's 1.9 CPU-s (issue 18). ``main`` freezes
+forecast`` still held: 0.2-0.35 of B1's 2 CPU-s (issue 18). ``main`` freezes
 the heap on the way out; exit handlers must still run (the pool's
 workers stopped, their scratch space removed) and the outputs be complete.
 """

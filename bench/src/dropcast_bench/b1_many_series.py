@@ -68,7 +68,7 @@ def run(scale: Scale, work: Path) -> Outcome:
         # The headline's command with components on: what explaining costs.
         "dropcast_components": ("model=prophet", "components=true"),
     }
-    # The headline and its components twin alternate REPEATS times and each
+    # The headline and its components twin alternate ``b1_repeats`` times and each
     # keeps its median run: a 2-second command varies by a tenth of a second
     # on this shared machine, and components' bar is a 10 % difference.
     repeated = ("dropcast", "dropcast_components")

@@ -209,8 +209,9 @@ def main() -> None:
         app()
     finally:
         # The interpreter's shutdown collects garbage over every object the
-        # command still holds (pandas', matplotlib's, the forecasts): a
-        # fifth of a ``dropcast forecast``'s CPU for B1's file (0.35 of 1.9
-        # CPU-s), to free memory the exit returns anyway. Frozen objects are
-        # left out of those collections; atexit handlers and flushing still run.
+        # command still holds (pandas', matplotlib's, the forecasts): a tenth
+        # to a sixth of a ``dropcast forecast``'s CPU for B1's file (0.2-0.35
+        # of about 2 CPU-s), to free memory the exit returns anyway. Frozen
+        # objects are left out of those collections; atexit handlers and
+        # flushing still run.
         gc.freeze()
