@@ -171,7 +171,7 @@ def run(scale: Scale, work: Path) -> Outcome:
             "horizon": horizon,
             "runs": {name: _describe(m, n) for name, m in runs.items()},
             "repeated_runs_cpu_seconds": {
-                name: [m.cpu for m, _ in runs_] for name, runs_ in tries.items()
+                name: [m.cpu for m, _ in attempts] for name, attempts in tries.items()
             },
             # What the CPU seconds allow on idle cores; the wall figure above
             # also carries whatever else the shared machine was running.
